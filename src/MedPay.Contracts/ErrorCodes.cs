@@ -1,0 +1,54 @@
+namespace MedPay.Contracts;
+
+/// <summary>The stable error codes MedPay returns. Clients branch on these; never rename one.</summary>
+public static class ErrorCodes
+{
+    // Request shape
+    public const string MalformedJson = "malformed_json";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string InvalidRequest = "invalid_request";
+
+    // Identity and vouchers
+    public const string InvalidUserId = "invalid_user_id";
+    public const string InvalidFullName = "invalid_full_name";
+    public const string InvalidNationalId = "invalid_national_id";
+    public const string InvalidRegion = "invalid_region";
+    public const string UnknownRegion = "unknown_region";
+    public const string InvalidInsuranceType = "invalid_insurance_type";
+    public const string VoucherNotFound = "voucher_not_found";
+    public const string VoucherConflict = "voucher_conflict";
+    public const string VoucherSuspended = "voucher_suspended";
+    public const string VoucherRevoked = "voucher_revoked";
+    public const string PlatformUnavailable = "platform_unavailable";
+
+    // Authorizations
+    public const string InvalidMerchantId = "invalid_merchant_id";
+    public const string InvalidAmount = "invalid_amount";
+    public const string InvalidValidity = "invalid_validity";
+    public const string AuthUnknown = "auth_unknown";
+    public const string AuthExpired = "auth_expired";
+    public const string AuthUsed = "auth_used";
+    public const string AuthWrongMerchant = "auth_wrong_merchant";
+    public const string AuthWrongOrder = "auth_wrong_order";
+    public const string AuthOverAmount = "auth_over_amount";
+
+    // Orders
+    public const string InvalidMerchantOrderNo = "invalid_merchant_order_no";
+    public const string EmptyItems = "empty_items";
+    public const string TooManyItems = "too_many_items";
+    public const string InvalidItem = "invalid_item";
+    public const string UnknownCategory = "unknown_category";
+    public const string InvalidPrice = "invalid_price";
+    public const string InvalidQuantity = "invalid_quantity";
+    public const string AmountOverflow = "amount_overflow";
+    public const string OrderConflict = "order_conflict";
+    public const string OrderNotFound = "order_not_found";
+    public const string OrderAlreadyPaid = "order_already_paid";
+    public const string OrderNotPayable = "order_not_payable";
+
+    // Payment outcomes
+    public const string InsufficientBalance = "insufficient_balance";
+    public const string PlatformDeclined = "platform_declined";
+    public const string CashDeclined = "cash_declined";
+    public const string AmountMismatch = "amount_mismatch";
+}

@@ -1,0 +1,63 @@
+using Orleans.Concurrency;
+
+namespace MedPay.Contracts;
+
+/// <summary>One user's e-voucher, keyed by user id: identity binding, status, consents, personal account and reservations.</summary>
+public interface IEVoucherGrain : IGrainWithStringKey
+{
+    Task<Result<OpenVoucherResult>> OpenAsync(OpenVoucherCommand command);
+
+    [AlwaysInterleave]
+    Task<Result<VoucherView>> GetAsync();
+
+    Task<Result<AuthorizationGrant>> AuthorizeAsync(AuthorizeCommand command);
+
+    /// <summary>Checks and consumes the authorization, computes the split and reserves the personal-account part. Idempotent per order id.</summary>
+    Task<Result<Reservation>> ReserveAsync(ReserveCommand command);
+
+    Task<Reservation?> FindReservationAsync(string orderId);
+
+    /// <summary>Makes the reservation final: debits the balance and the year's accumulators. Idempotent per order id.</summary>
+    Task CommitAsync(string orderId);
+
+    /// <summary>Drops the reservation. Idempotent per order id; a committed order is not touched.</summary>
+    Task ReleaseAsync(string orderId);
+
+    Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason);
+}
+
+/// <summary>A medical service order, keyed by <c>{merchantId}~{merchantOrderNo}</c>: the coordinator of its payment.</summary>
+public interface IMedicalOrderGrain : IGrainWithStringKey
+{
+    Task<Result<CreateOrderResult>> CreateAsync(CreateOrderCommand command);
+
+    [AlwaysInterleave]
+    Task<Result<OrderView>> GetAsync();
+
+    Task<Result<PaymentResult>> PayAsync(PayOrderCommand command);
+}
+
+/// <summary>One settlement exchange with the platform, keyed by settlement id. Idempotent: a repeat returns the recorded outcome.</summary>
+public interface IPaymentGatewayGrain : IGrainWithStringKey
+{
+    Task<SettlementRecord> SettleAsync(SettlementRequest request);
+
+    [AlwaysInterleave]
+    Task<SettlementRecord?> GetAsync();
+}
+
+/// <summary>How order ids are built: merchant id and merchant order number, joined by a character neither may contain.</summary>
+public static class OrderIds
+{
+    public const char Separator = '~';
+
+    public static string For(string merchantId, string merchantOrderNo) => $"{merchantId}{Separator}{merchantOrderNo}";
+
+    public static bool TryParse(string orderId, out string merchantId, out string merchantOrderNo)
+    {
+        var at = orderId.IndexOf(Separator);
+        merchantId = at > 0 ? orderId[..at] : "";
+        merchantOrderNo = at > 0 ? orderId[(at + 1)..] : "";
+        return at > 0 && merchantOrderNo.Length > 0 && merchantOrderNo.IndexOf(Separator) < 0;
+    }
+}

@@ -1,0 +1,356 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using MedPay.Contracts;
+using MedPay.Grains.Domain;
+using MedPay.Grains.Platform;
+using Microsoft.Extensions.Logging;
+
+namespace MedPay.Grains;
+
+/// <summary>A consent as stored: the code itself is kept only as its hash (the dictionary key).</summary>
+[GenerateSerializer, Immutable, Alias("medpay.StoredAuthorization")]
+public sealed record StoredAuthorization(
+    [property: Id(0)] string MerchantId,
+    [property: Id(1)] long MaxAmountFen,
+    [property: Id(2)] string? MerchantOrderNo,
+    [property: Id(3)] DateTimeOffset IssuedAt,
+    [property: Id(4)] DateTimeOffset ExpiresAt,
+    [property: Id(5)] string? UsedByOrderId);
+
+[GenerateSerializer, Immutable, Alias("medpay.VoucherState")]
+public sealed record VoucherState
+{
+    [Id(0)] public bool Opened { get; init; }
+    [Id(1)] public string VoucherNo { get; init; } = "";
+    [Id(2)] public string FullNameMasked { get; init; } = "";
+    [Id(3)] public string FullNameFingerprint { get; init; } = "";
+    [Id(4)] public string NationalIdMasked { get; init; } = "";
+    [Id(5)] public string NationalIdFingerprint { get; init; } = "";
+    [Id(6)] public string InsuredRegion { get; init; } = "";
+    [Id(7)] public InsuranceType InsuranceType { get; init; }
+    [Id(8)] public VoucherStatus Status { get; init; }
+    [Id(9)] public long OpeningBalanceFen { get; init; }
+    [Id(10)] public long BalanceFen { get; init; }
+    [Id(11)] public YearAccumulators Accumulators { get; init; } = new(0, 0, 0);
+    [Id(12)] public ImmutableDictionary<string, StoredAuthorization> Authorizations { get; init; } = ImmutableDictionary<string, StoredAuthorization>.Empty;
+    [Id(13)] public ImmutableDictionary<string, Reservation> Reservations { get; init; } = ImmutableDictionary<string, Reservation>.Empty;
+    /// <summary>Every committed payment, by order id: the voucher's ledger (balance = opening − Σ personal).</summary>
+    [Id(14)] public ImmutableDictionary<string, Reservation> Committed { get; init; } = ImmutableDictionary<string, Reservation>.Empty;
+    [Id(15)] public DateTimeOffset OpenedAt { get; init; }
+}
+
+public sealed class EVoucherGrain(
+    [PersistentState("voucher", MedPayGrainServices.StorageName)] IPersistentState<VoucherState> state,
+    RegionalPolicyCatalog policies,
+    IInsurancePlatform platform,
+    IClock clock,
+    ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain
+{
+    /// <summary>Spent or expired consents are kept this long after expiry, to answer "used" or "expired" rather than "unknown".</summary>
+    private static readonly TimeSpan AuthorizationRetention = TimeSpan.FromDays(1);
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public async Task<Result<OpenVoucherResult>> OpenAsync(OpenVoucherCommand command)
+    {
+        if (ValidateIdentity(command) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var nationalId = command.NationalId.ToUpperInvariant();
+        var current = state.State;
+        if (current.Opened)
+        {
+            var same = current.NationalIdFingerprint == NationalId.Fingerprint(nationalId)
+                && current.FullNameFingerprint == Fingerprint("name", command.FullName.Trim())
+                && current.InsuredRegion == command.InsuredRegion
+                && current.InsuranceType == command.InsuranceType;
+            return same
+                ? new OpenVoucherResult(View(current), Opened: false)
+                : new Failure(ErrorCodes.VoucherConflict, "This user already has an e-voucher opened for another identity.");
+        }
+
+        long balance;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            balance = await platform.GetPersonalAccountBalanceAsync(nationalId, command.InsuredRegion, command.InsuranceType, timeout.Token);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            return new Failure(ErrorCodes.PlatformUnavailable, "The insurance platform did not answer; try again.");
+        }
+
+        var now = clock.UtcNow;
+        var opened = current with
+        {
+            Opened = true,
+            VoucherNo = $"EV{command.InsuredRegion}{RandomNumberGenerator.GetInt32(0, 1_000_000_000):D9}{RandomNumberGenerator.GetInt32(0, 10)}",
+            FullNameMasked = MaskName(command.FullName.Trim()),
+            FullNameFingerprint = Fingerprint("name", command.FullName.Trim()),
+            NationalIdMasked = NationalId.Mask(nationalId),
+            NationalIdFingerprint = NationalId.Fingerprint(nationalId),
+            InsuredRegion = command.InsuredRegion,
+            InsuranceType = command.InsuranceType,
+            Status = VoucherStatus.Active,
+            OpeningBalanceFen = balance,
+            BalanceFen = balance,
+            Accumulators = new(now.Year, 0, 0),
+            OpenedAt = now,
+        };
+        await state.SaveAsync(opened, this);
+        logger.LogInformation("Opened e-voucher {VoucherNo} for user {UserId} in region {Region}", opened.VoucherNo, UserId, opened.InsuredRegion);
+        return new OpenVoucherResult(View(opened), Opened: true);
+    }
+
+    public Task<Result<VoucherView>> GetAsync() =>
+        Task.FromResult<Result<VoucherView>>(state.State.Opened ? View(state.State) : NotFound());
+
+    public async Task<Result<AuthorizationGrant>> AuthorizeAsync(AuthorizeCommand command)
+    {
+        if (Usable(state.State) is { } unusable)
+        {
+            return unusable;
+        }
+
+        if (!OrderRules.IsId(command.MerchantId))
+        {
+            return new Failure(ErrorCodes.InvalidMerchantId, "merchantId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
+        if (command.MerchantOrderNo is not null && !OrderRules.IsId(command.MerchantOrderNo, allowDot: true))
+        {
+            return new Failure(ErrorCodes.InvalidMerchantOrderNo, "merchantOrderNo must be 1 to 64 letters, digits, '.', '_' or '-'.");
+        }
+
+        if (command.MaxAmountFen is < 1 or > OrderRules.MaxTotalFen)
+        {
+            return new Failure(ErrorCodes.InvalidAmount, $"maxAmountFen must be 1 to {OrderRules.MaxTotalFen}.");
+        }
+
+        if (command.ValidForMinutes is < 1 or > 60)
+        {
+            return new Failure(ErrorCodes.InvalidValidity, "validForMinutes must be 1 to 60.");
+        }
+
+        var now = clock.UtcNow;
+        var code = NewAuthCode();
+        var stored = new StoredAuthorization(command.MerchantId, command.MaxAmountFen, command.MerchantOrderNo, now, now.AddMinutes(command.ValidForMinutes), null);
+        var kept = state.State.Authorizations.Where(a => a.Value.ExpiresAt + AuthorizationRetention > now);
+        await state.SaveAsync(state.State with { Authorizations = ImmutableDictionary.CreateRange(kept).Add(HashCode(code), stored) }, this);
+        return new AuthorizationGrant(code, stored.MerchantId, stored.MaxAmountFen, stored.MerchantOrderNo, stored.ExpiresAt);
+    }
+
+    public async Task<Result<Reservation>> ReserveAsync(ReserveCommand command)
+    {
+        var current = state.State;
+        if (current.Reservations.TryGetValue(command.OrderId, out var held) || current.Committed.TryGetValue(command.OrderId, out held))
+        {
+            return held;
+        }
+
+        if (Usable(current) is { } unusable)
+        {
+            return unusable;
+        }
+
+        var now = clock.UtcNow;
+        var codeHash = HashCode(command.AuthCode ?? "");
+        if (!current.Authorizations.TryGetValue(codeHash, out var auth))
+        {
+            return new Failure(ErrorCodes.AuthUnknown, "The authorization code is not known for this user.");
+        }
+
+        if (auth.UsedByOrderId is not null)
+        {
+            return new Failure(ErrorCodes.AuthUsed, "The authorization code has already been used.");
+        }
+
+        if (now >= auth.ExpiresAt)
+        {
+            return new Failure(ErrorCodes.AuthExpired, "The authorization code has expired; ask the user to authorize again.");
+        }
+
+        if (auth.MerchantId != command.MerchantId)
+        {
+            return new Failure(ErrorCodes.AuthWrongMerchant, "The authorization was given to another merchant.");
+        }
+
+        if (auth.MerchantOrderNo is not null && auth.MerchantOrderNo != command.MerchantOrderNo)
+        {
+            return new Failure(ErrorCodes.AuthWrongOrder, "The authorization was given for another order.");
+        }
+
+        var totals = CategoryTotals.Of(command.Items);
+        if (totals.TotalFen > auth.MaxAmountFen)
+        {
+            return new Failure(ErrorCodes.AuthOverAmount, $"The order total {totals.TotalFen} fen is above the authorized {auth.MaxAmountFen} fen.");
+        }
+
+        var policy = policies.Find(current.InsuredRegion);
+        if (!policy.IsOk)
+        {
+            return policy.Error!;
+        }
+
+        var committed = ForYear(current.Accumulators, now.Year);
+        var pending = current.Reservations.Values.Aggregate(committed, (acc, r) => acc with
+        {
+            DeductibleUsedFen = acc.DeductibleUsedFen + r.DeductibleAppliedFen,
+            FundPaidFen = acc.FundPaidFen + r.Split.FundFen,
+        });
+        var available = current.BalanceFen - ReservedFen(current);
+        var computed = SplitCalculator.Compute(totals, policy.Value!, current.InsuranceType, pending, available);
+        if (command.MaxCashFen is { } maxCash && computed.Split.CashFen > maxCash)
+        {
+            return new Failure(
+                ErrorCodes.InsufficientBalance,
+                $"The personal account can pay {computed.Split.PersonalAccountFen} fen; {computed.Split.CashFen} fen would be left in cash, above the {maxCash} fen allowed.");
+        }
+
+        var reservation = new Reservation(command.OrderId, command.SettlementId, computed.Split, computed.DeductibleAppliedFen, current.VoucherNo, current.InsuredRegion, current.InsuranceType, now);
+        await state.SaveAsync(current with
+        {
+            Authorizations = current.Authorizations.SetItem(codeHash, auth with { UsedByOrderId = command.OrderId }),
+            Reservations = current.Reservations.Add(command.OrderId, reservation),
+        }, this);
+        return reservation;
+    }
+
+    public Task<Reservation?> FindReservationAsync(string orderId) =>
+        Task.FromResult(state.State.Reservations.GetValueOrDefault(orderId) ?? state.State.Committed.GetValueOrDefault(orderId));
+
+    public async Task CommitAsync(string orderId)
+    {
+        var current = state.State;
+        if (!current.Reservations.TryGetValue(orderId, out var reservation))
+        {
+            return;
+        }
+
+        var year = ForYear(current.Accumulators, clock.UtcNow.Year);
+        await state.SaveAsync(current with
+        {
+            BalanceFen = current.BalanceFen - reservation.Split.PersonalAccountFen,
+            Accumulators = year with
+            {
+                DeductibleUsedFen = year.DeductibleUsedFen + reservation.DeductibleAppliedFen,
+                FundPaidFen = year.FundPaidFen + reservation.Split.FundFen,
+            },
+            Reservations = current.Reservations.Remove(orderId),
+            Committed = current.Committed.SetItem(orderId, reservation),
+        }, this);
+    }
+
+    public async Task ReleaseAsync(string orderId)
+    {
+        var current = state.State;
+        if (!current.Reservations.ContainsKey(orderId))
+        {
+            return;
+        }
+
+        // Nothing was paid: the consent is given back too, so the voucher is exactly as it was.
+        var consents = current.Authorizations;
+        foreach (var (hash, auth) in consents.Where(a => a.Value.UsedByOrderId == orderId).ToList())
+        {
+            consents = consents.SetItem(hash, auth with { UsedByOrderId = null });
+        }
+
+        await state.SaveAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = consents }, this);
+    }
+
+    public async Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason)
+    {
+        var current = state.State;
+        if (!current.Opened)
+        {
+            return NotFound();
+        }
+
+        if (!Enum.IsDefined(status))
+        {
+            return new Failure(ErrorCodes.InvalidRequest, "status must be active, suspended or revoked.");
+        }
+
+        if (current.Status == VoucherStatus.Revoked && status != VoucherStatus.Revoked)
+        {
+            return new Failure(ErrorCodes.VoucherRevoked, "A revoked e-voucher cannot be reactivated.");
+        }
+
+        if (current.Status != status)
+        {
+            await state.SaveAsync(current with { Status = status }, this);
+            logger.LogInformation("E-voucher of user {UserId} is now {Status}: {Reason}", UserId, status, reason);
+        }
+
+        return View(state.State);
+    }
+
+    private Failure? ValidateIdentity(OpenVoucherCommand command)
+    {
+        if (!OrderRules.IsId(UserId))
+        {
+            return new(ErrorCodes.InvalidUserId, "userId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(command.FullName) || command.FullName.Trim().Length > 50)
+        {
+            return new(ErrorCodes.InvalidFullName, "fullName must be 1 to 50 characters.");
+        }
+
+        if (NationalId.Validate(command.NationalId) is { } badId)
+        {
+            return badId;
+        }
+
+        if (!Enum.IsDefined(command.InsuranceType))
+        {
+            return new(ErrorCodes.InvalidInsuranceType, "insuranceType must be employee or resident.");
+        }
+
+        return policies.Find(command.InsuredRegion).Error;
+    }
+
+    private static Failure? Usable(VoucherState voucher) => voucher switch
+    {
+        { Opened: false } => NotFound(),
+        { Status: VoucherStatus.Suspended } => new(ErrorCodes.VoucherSuspended, "The e-voucher is suspended."),
+        { Status: VoucherStatus.Revoked } => new(ErrorCodes.VoucherRevoked, "The e-voucher is revoked."),
+        _ => null,
+    };
+
+    private static Failure NotFound() => new(ErrorCodes.VoucherNotFound, "No e-voucher is open for this user.");
+
+    private static long ReservedFen(VoucherState voucher) => voucher.Reservations.Values.Sum(r => r.Split.PersonalAccountFen);
+
+    private static YearAccumulators ForYear(YearAccumulators accumulators, int year) =>
+        accumulators.Year == year ? accumulators : new(year, 0, 0);
+
+    private VoucherView View(VoucherState v) => new(
+        UserId, v.VoucherNo, v.Status, v.InsuredRegion, v.InsuranceType, v.NationalIdMasked, v.FullNameMasked,
+        v.BalanceFen, ReservedFen(v), ForYear(v.Accumulators, clock.UtcNow.Year), v.OpenedAt);
+
+    private static string MaskName(string name) => name.Length <= 1 ? "*" : string.Concat(name.AsSpan(0, 1), new string('*', name.Length - 1));
+
+    private static string NewAuthCode()
+    {
+        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        Span<char> code = stackalloc char[26];
+        code[0] = 'A';
+        code[1] = 'C';
+        for (var i = 2; i < code.Length; i++)
+        {
+            code[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+        }
+
+        return new string(code);
+    }
+
+    private static string HashCode(string code) => Fingerprint("auth", code);
+
+    private static string Fingerprint(string purpose, string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"medpay.{purpose}:{value}")));
+}

@@ -1,0 +1,195 @@
+using MedPay.Contracts;
+using MedPay.Grains.Platform;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MedPay.Grains;
+
+[GenerateSerializer, Immutable, Alias("medpay.GatewayState")]
+public sealed record GatewayState
+{
+    [Id(0)] public SettlementRecord? Record { get; init; }
+}
+
+/// <summary>
+/// One settlement exchange, keyed by settlement id. It writes its intent before the first external call; a timeout is
+/// never taken as a failure: the platform is asked by settlement id, and the request is sent again only if the
+/// platform says it never saw it.
+/// </summary>
+public sealed class PaymentGatewayGrain(
+    [PersistentState("settlement", MedPayGrainServices.StorageName)] IPersistentState<GatewayState> state,
+    IInsurancePlatform platform,
+    ICashChannel cash,
+    IOptions<GatewayOptions> options,
+    IClock clock,
+    ILogger<PaymentGatewayGrain> logger) : Grain, IPaymentGatewayGrain
+{
+    private readonly GatewayOptions _options = options.Value;
+
+    public Task<SettlementRecord?> GetAsync() => Task.FromResult(state.State.Record);
+
+    public async Task<SettlementRecord> SettleAsync(SettlementRequest request)
+    {
+        var record = state.State.Record;
+        if (record is not null && record.Request != request)
+        {
+            throw new InvalidOperationException($"Settlement {request.SettlementId} was started with another request.");
+        }
+
+        if (record is { Status: SettlementStatus.Succeeded or SettlementStatus.Declined or SettlementStatus.Mismatch })
+        {
+            return record;
+        }
+
+        var resumed = record is not null;
+        record ??= new SettlementRecord(request.SettlementId, SettlementStatus.Pending, request, null, null, null, 0, clock.UtcNow);
+        if (!resumed)
+        {
+            await SaveAsync(record);
+        }
+
+        record = await DriveAsync(record, resumed);
+        await SaveAsync(record with { UpdatedAt = clock.UtcNow });
+        logger.LogInformation("Settlement {SettlementId} is {Status}", request.SettlementId, record.Status);
+        return state.State.Record!;
+    }
+
+    private async Task<SettlementRecord> DriveAsync(SettlementRecord record, bool mayHaveSent)
+    {
+        var request = record.Request;
+        if (record.PlatformRef is null)
+        {
+            var (reply, calls) = await SettleAtPlatformAsync(request, mayHaveSent);
+            record = record with { PlatformCalls = record.PlatformCalls + calls };
+            switch (reply)
+            {
+                case null:
+                    return record with { Status = SettlementStatus.Unknown };
+                case { Outcome: PlatformOutcome.Declined }:
+                    return record with { Status = SettlementStatus.Declined, Failure = new(ErrorCodes.PlatformDeclined, reply.Reason ?? "The insurance platform declined the settlement.") };
+                case { Outcome: PlatformOutcome.Reversed }:
+                    return record with { Status = SettlementStatus.Declined, PlatformRef = reply.Reference, Failure = record.Failure ?? new(ErrorCodes.PlatformDeclined, "The settlement was reversed.") };
+                case { Outcome: PlatformOutcome.Succeeded } when reply.FundFen != request.Split.FundFen || reply.PersonalAccountFen != request.Split.PersonalAccountFen:
+                    logger.LogWarning("Settlement {SettlementId}: the platform reports other amounts than MedPay computed", request.SettlementId);
+                    return record with
+                    {
+                        Status = SettlementStatus.Mismatch,
+                        PlatformRef = reply.Reference,
+                        Failure = new(ErrorCodes.AmountMismatch, $"The platform reports fund {reply.FundFen} and personal account {reply.PersonalAccountFen} fen; MedPay computed {request.Split.FundFen} and {request.Split.PersonalAccountFen}."),
+                    };
+                default:
+                    record = record with { PlatformRef = reply.Reference };
+                    break;
+            }
+        }
+
+        if (request.Split.CashFen > 0 && record.CashRef is null)
+        {
+            var charge = await ChargeCashAsync(request, mayHaveSent);
+            switch (charge)
+            {
+                case null:
+                    return record with { Status = SettlementStatus.Unknown };
+                case { Outcome: CashOutcome.Declined }:
+                    // The insured part already settled: reverse it so that nothing is paid.
+                    var reversal = await CallAsync(ct => platform.ReverseAsync(request.SettlementId, ct));
+                    return reversal is { Outcome: PlatformOutcome.Reversed }
+                        ? record with { Status = SettlementStatus.Declined, Failure = new(ErrorCodes.CashDeclined, charge.Reason ?? "The cash channel declined the self-pay part.") }
+                        : record with { Status = SettlementStatus.Unknown, Failure = new(ErrorCodes.CashDeclined, "The cash part was declined and the reversal is not yet confirmed.") };
+                default:
+                    record = record with { CashRef = charge.Reference };
+                    break;
+            }
+        }
+
+        return record with { Status = SettlementStatus.Succeeded, Failure = null };
+    }
+
+    /// <summary>The platform's answer, or null when it stays unknown; and how many settle requests were sent.</summary>
+    private async Task<(PlatformReply? Reply, int Calls)> SettleAtPlatformAsync(SettlementRequest request, bool mayHaveSent)
+    {
+        var calls = 0;
+        var send = new PlatformSettleRequest(request.SettlementId, request.OrderId, request.VoucherNo, request.InsuredRegion, request.Split.FundFen, request.Split.PersonalAccountFen);
+        if (!mayHaveSent)
+        {
+            calls++;
+            if (await CallAsync(ct => platform.SettleAsync(send, ct)) is { } first)
+            {
+                return (first, calls);
+            }
+        }
+
+        for (var attempt = 0; attempt < _options.QueryAttempts; attempt++)
+        {
+            var known = await CallAsync(ct => platform.QueryAsync(request.SettlementId, ct));
+            if (known is { Outcome: PlatformOutcome.NotFound })
+            {
+                // The platform never saw it: only now is it safe to send again.
+                calls++;
+                if (await CallAsync(ct => platform.SettleAsync(send, ct)) is { } resent)
+                {
+                    return (resent, calls);
+                }
+            }
+            else if (known is not null)
+            {
+                return (known, calls);
+            }
+
+            await BackoffAsync(attempt);
+        }
+
+        return (null, calls);
+    }
+
+    private async Task<CashReply?> ChargeCashAsync(SettlementRequest request, bool mayHaveSent)
+    {
+        if (!mayHaveSent && await CallAsync(ct => cash.ChargeAsync(request.SettlementId, request.OrderId, request.Split.CashFen, ct)) is { } first)
+        {
+            return first;
+        }
+
+        for (var attempt = 0; attempt < _options.QueryAttempts; attempt++)
+        {
+            var known = await CallAsync(ct => cash.QueryAsync(request.SettlementId, ct));
+            if (known is { Outcome: CashOutcome.NotFound })
+            {
+                if (await CallAsync(ct => cash.ChargeAsync(request.SettlementId, request.OrderId, request.Split.CashFen, ct)) is { } resent)
+                {
+                    return resent;
+                }
+            }
+            else if (known is not null)
+            {
+                return known;
+            }
+
+            await BackoffAsync(attempt);
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs one external call under the call timeout; null when its outcome is unknown.</summary>
+    private async Task<T?> CallAsync<T>(Func<CancellationToken, Task<T>> call) where T : class
+    {
+        using var timeout = new CancellationTokenSource(_options.CallTimeout);
+        try
+        {
+            return await call(timeout.Token);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            logger.LogWarning("A platform call timed out: {Reason}", e.Message);
+            return null;
+        }
+    }
+
+    private Task BackoffAsync(int attempt)
+    {
+        var pause = _options.QueryBackoff * Math.Pow(2, attempt);
+        return Task.Delay(pause * (0.5 + Random.Shared.NextDouble()));
+    }
+
+    private Task SaveAsync(SettlementRecord record) => state.SaveAsync(state.State with { Record = record }, this);
+}

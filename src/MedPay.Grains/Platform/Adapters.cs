@@ -1,0 +1,51 @@
+using MedPay.Contracts;
+
+namespace MedPay.Grains.Platform;
+
+public enum PlatformOutcome
+{
+    Succeeded,
+    Declined,
+    NotFound,
+    Reversed,
+}
+
+/// <summary>Pre-settlement and settlement of the insured part (fund + personal account), by MedPay's settlement id.</summary>
+public sealed record PlatformSettleRequest(string SettlementId, string OrderId, string VoucherNo, string InsuredRegion, long FundFen, long PersonalAccountFen);
+
+/// <summary>What the platform says of a settlement; amounts are the platform's own figures.</summary>
+public sealed record PlatformReply(PlatformOutcome Outcome, string? Reference, long FundFen, long PersonalAccountFen, string? Reason);
+
+/// <summary>The national insurance platform: personal account look-up, settlement (6202), query (6301), reversal (6401).</summary>
+public interface IInsurancePlatform
+{
+    Task<long> GetPersonalAccountBalanceAsync(string nationalId, string insuredRegion, InsuranceType insuranceType, CancellationToken cancellationToken);
+
+    /// <summary>Settles once per settlement id: a repeat returns the first outcome.</summary>
+    Task<PlatformReply> SettleAsync(PlatformSettleRequest request, CancellationToken cancellationToken);
+
+    Task<PlatformReply> QueryAsync(string settlementId, CancellationToken cancellationToken);
+
+    Task<PlatformReply> ReverseAsync(string settlementId, CancellationToken cancellationToken);
+}
+
+public enum CashOutcome
+{
+    Succeeded,
+    Declined,
+    NotFound,
+}
+
+public sealed record CashReply(CashOutcome Outcome, string? Reference, long AmountFen, string? Reason);
+
+/// <summary>The card or wallet that takes the self-pay cash part, by settlement id.</summary>
+public interface ICashChannel
+{
+    /// <summary>Charges once per settlement id: a repeat returns the first outcome.</summary>
+    Task<CashReply> ChargeAsync(string settlementId, string orderId, long amountFen, CancellationToken cancellationToken);
+
+    Task<CashReply> QueryAsync(string settlementId, CancellationToken cancellationToken);
+}
+
+/// <summary>A call whose outcome is unknown: it may or may not have taken effect at the other side.</summary>
+public sealed class OutcomeUnknownException(string message) : TimeoutException(message);

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using MedPay.Contracts;
+
+namespace MedPay.Grains.Platform;
+
+public enum SandboxFault
+{
+    /// <summary>Refuse with a reason.</summary>
+    Decline,
+    /// <summary>Wait, then answer normally.</summary>
+    Delay,
+    /// <summary>Wait, then fail without taking effect: the caller cannot tell.</summary>
+    Timeout,
+    /// <summary>Take effect, then fail as a timeout: the reply is lost.</summary>
+    LoseReply,
+    /// <summary>Take effect but report other amounts than asked (platform only).</summary>
+    MisreportAmounts,
+}
+
+/// <summary>One scripted behaviour; <paramref name="Times"/> calls use it, then the sandbox behaves normally again.</summary>
+public sealed record SandboxRule(SandboxFault Fault, TimeSpan Delay = default, string? Reason = null, int Times = int.MaxValue);
+
+/// <summary>
+/// What the sandboxes should do for a given order id. Tests and demos script declines, delays, time-outs and lost replies here;
+/// with nothing scripted the sandboxes accept every request.
+/// </summary>
+public sealed class SandboxScript
+{
+    private readonly ConcurrentDictionary<string, SandboxRule> _platform = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SandboxRule> _cash = new(StringComparer.Ordinal);
+
+    public void Platform(string orderId, SandboxRule rule) => _platform[orderId] = rule;
+
+    public void Cash(string orderId, SandboxRule rule) => _cash[orderId] = rule;
+
+    internal SandboxRule? TakePlatform(string orderId) => Take(_platform, orderId);
+
+    internal SandboxRule? TakeCash(string orderId) => Take(_cash, orderId);
+
+    private static SandboxRule? Take(ConcurrentDictionary<string, SandboxRule> rules, string orderId)
+    {
+        while (rules.TryGetValue(orderId, out var rule))
+        {
+            var remaining = rule.Times == int.MaxValue ? rule : rule with { Times = rule.Times - 1 };
+            if (remaining.Times <= 0 ? rules.TryRemove(new(orderId, rule)) : rules.TryUpdate(orderId, remaining, rule))
+            {
+                return rule;
+            }
+        }
+
+        return null;
+    }
+
+    internal static async Task ApplyDelayAsync(SandboxRule? rule, CancellationToken cancellationToken)
+    {
+        if (rule is { Fault: SandboxFault.Delay or SandboxFault.Timeout or SandboxFault.LoseReply, Delay: var delay } && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+    }
+}
+
+/// <summary>
+/// A deterministic, in-process insurance platform. The personal-account balance of an employee is the national ID's
+/// 3-digit sequence number (characters 15 to 17) × 1,000 fen; residents have no personal account (0).
+/// </summary>
+public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsurancePlatform
+{
+    private readonly ConcurrentDictionary<string, PlatformSettlement> _settlements = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _settleCalls = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    /// <summary>One settlement as the platform recorded it.</summary>
+    public sealed record PlatformSettlement(PlatformSettleRequest Request, string Reference, bool Reversed, long ReportedFundFen, long ReportedPersonalFen);
+
+    public IReadOnlyDictionary<string, PlatformSettlement> Settlements => _settlements;
+
+    /// <summary>How many settle requests arrived per settlement id, repeats included.</summary>
+    public IReadOnlyDictionary<string, int> SettleCalls => _settleCalls;
+
+    public static long BalanceFor(string nationalId, InsuranceType insuranceType) =>
+        insuranceType == InsuranceType.Employee ? int.Parse(nationalId.AsSpan(14, 3)) * 1_000L : 0;
+
+    public Task<long> GetPersonalAccountBalanceAsync(string nationalId, string insuredRegion, InsuranceType insuranceType, CancellationToken cancellationToken) =>
+        Task.FromResult(BalanceFor(nationalId, insuranceType));
+
+    public async Task<PlatformReply> SettleAsync(PlatformSettleRequest request, CancellationToken cancellationToken)
+    {
+        _settleCalls.AddOrUpdate(request.SettlementId, 1, (_, n) => n + 1);
+        var rule = script.TakePlatform(request.OrderId);
+        await SandboxScript.ApplyDelayAsync(rule, cancellationToken);
+        if (_settlements.TryGetValue(request.SettlementId, out var known))
+        {
+            return Reply(known);
+        }
+
+        switch (rule?.Fault)
+        {
+            case SandboxFault.Decline:
+                return new(PlatformOutcome.Declined, null, 0, 0, rule.Reason ?? "declined by the insurance platform sandbox");
+            case SandboxFault.Timeout:
+                throw new OutcomeUnknownException("The insurance platform did not answer in time.");
+        }
+
+        var misreport = rule?.Fault == SandboxFault.MisreportAmounts;
+        var settlement = _settlements.GetOrAdd(request.SettlementId, _ => new(
+            request,
+            $"PS{Interlocked.Increment(ref _sequence):D10}",
+            false,
+            misreport ? request.FundFen + 1 : request.FundFen,
+            misreport ? Math.Max(0, request.PersonalAccountFen - 1) : request.PersonalAccountFen));
+        if (rule?.Fault == SandboxFault.LoseReply)
+        {
+            throw new OutcomeUnknownException("The insurance platform's reply was lost.");
+        }
+
+        return Reply(settlement);
+    }
+
+    public Task<PlatformReply> QueryAsync(string settlementId, CancellationToken cancellationToken) =>
+        Task.FromResult(_settlements.TryGetValue(settlementId, out var known)
+            ? Reply(known)
+            : new PlatformReply(PlatformOutcome.NotFound, null, 0, 0, null));
+
+    public Task<PlatformReply> ReverseAsync(string settlementId, CancellationToken cancellationToken)
+    {
+        while (_settlements.TryGetValue(settlementId, out var known))
+        {
+            if (_settlements.TryUpdate(settlementId, known with { Reversed = true }, known))
+            {
+                return Task.FromResult(Reply(known with { Reversed = true }));
+            }
+        }
+
+        return Task.FromResult(new PlatformReply(PlatformOutcome.NotFound, null, 0, 0, null));
+    }
+
+    private static PlatformReply Reply(PlatformSettlement s) =>
+        new(s.Reversed ? PlatformOutcome.Reversed : PlatformOutcome.Succeeded, s.Reference, s.ReportedFundFen, s.ReportedPersonalFen, null);
+}
+
+/// <summary>A deterministic, in-process cash channel that accepts every charge unless scripted otherwise.</summary>
+public sealed class SandboxCashChannel(SandboxScript script) : ICashChannel
+{
+    private readonly ConcurrentDictionary<string, CashReply> _charges = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    public IReadOnlyDictionary<string, CashReply> Charges => _charges;
+
+    public async Task<CashReply> ChargeAsync(string settlementId, string orderId, long amountFen, CancellationToken cancellationToken)
+    {
+        var rule = script.TakeCash(orderId);
+        await SandboxScript.ApplyDelayAsync(rule, cancellationToken);
+        if (_charges.TryGetValue(settlementId, out var known))
+        {
+            return known;
+        }
+
+        switch (rule?.Fault)
+        {
+            case SandboxFault.Decline:
+                return new(CashOutcome.Declined, null, 0, rule.Reason ?? "declined by the cash channel sandbox");
+            case SandboxFault.Timeout:
+                throw new OutcomeUnknownException("The cash channel did not answer in time.");
+        }
+
+        var charge = _charges.GetOrAdd(settlementId, _ => new(CashOutcome.Succeeded, $"CC{Interlocked.Increment(ref _sequence):D10}", amountFen, null));
+        return rule?.Fault == SandboxFault.LoseReply ? throw new OutcomeUnknownException("The cash channel's reply was lost.") : charge;
+    }
+
+    public Task<CashReply> QueryAsync(string settlementId, CancellationToken cancellationToken) =>
+        Task.FromResult(_charges.TryGetValue(settlementId, out var known) ? known : new CashReply(CashOutcome.NotFound, null, 0, null));
+}

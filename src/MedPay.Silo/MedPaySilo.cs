@@ -1,0 +1,85 @@
+using System.Net;
+using Azure.Data.Tables;
+using MedPay.Grains;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace MedPay.Silo;
+
+/// <summary>How a MedPay silo is put together from configuration; the host, the test clusters and the API tests all use this.</summary>
+public static class MedPaySilo
+{
+    /// <summary>The Azure Storage connection the local default points at: the Azurite that the run command starts.</summary>
+    public const string DevelopmentStorage = "UseDevelopmentStorage=true";
+
+    /// <summary>Settings every silo starts from; environment variables and the command line override them.</summary>
+    public const string SettingsFile = "silosettings.json";
+
+    public static IConfigurationBuilder AddMedPaySiloSettings(this IConfigurationBuilder configuration) =>
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, SettingsFile), optional: false);
+
+    /// <summary>Grain services and grain storage (<c>MedPay:Storage</c>): Azure table storage, or memory where explicitly asked.</summary>
+    public static ISiloBuilder AddMedPay(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Services.AddMedPayGrainServices(configuration);
+        var storage = configuration.GetSection("MedPay:Storage");
+        switch (storage["Provider"] ?? "AzureTable")
+        {
+            case "AzureTable":
+                silo.AddAzureTableGrainStorage(MedPayGrainServices.StorageName, options => options.Configure<Serializer>((o, serializer) =>
+                {
+                    o.TableServiceClient = new TableServiceClient(ConnectionString(configuration));
+                    o.TableName = storage["TableName"] ?? "MedPayGrainState";
+                    // Orleans' own version-tolerant format, driven by the [Id]s of the state records.
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+                break;
+            case "Memory":
+                silo.AddMemoryGrainStorage(MedPayGrainServices.StorageName);
+                break;
+            default:
+                throw new InvalidOperationException("MedPay:Storage:Provider must be AzureTable or Memory.");
+        }
+
+        return silo;
+    }
+
+    /// <summary>Membership (<c>MedPay:Clustering</c>): localhost for one development silo, Azure Table for a real cluster.</summary>
+    public static ISiloBuilder UseMedPayClustering(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var clustering = configuration.GetSection("MedPay:Clustering");
+        var siloPort = clustering.GetValue("SiloPort", EndpointOptions.DEFAULT_SILO_PORT);
+        var gatewayPort = clustering.GetValue("GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT);
+        var serviceId = clustering["ServiceId"] ?? "medpay";
+        var clusterId = clustering["ClusterId"] ?? "medpay-local";
+        switch (clustering["Provider"] ?? "Localhost")
+        {
+            case "Localhost":
+                return silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
+            case "AzureTable":
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ServiceId = serviceId;
+                    o.ClusterId = clusterId;
+                });
+                silo.ConfigureEndpoints(
+                    IPAddress.Parse(clustering["AdvertisedIP"] ?? "127.0.0.1"),
+                    siloPort,
+                    gatewayPort,
+                    listenOnAnyHostAddress: clustering.GetValue("ListenOnAnyHostAddress", false));
+                return silo.UseAzureStorageClustering(o =>
+                {
+                    o.TableServiceClient = new TableServiceClient(ConnectionString(configuration));
+                    o.TableName = clustering["TableName"] ?? "MedPayMembership";
+                });
+            default:
+                throw new InvalidOperationException("MedPay:Clustering:Provider must be Localhost or AzureTable.");
+        }
+    }
+
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration["MedPay:Storage:ConnectionString"] is { Length: > 0 } configured ? configured : DevelopmentStorage;
+}
