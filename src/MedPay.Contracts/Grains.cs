@@ -61,3 +61,9 @@ public static class OrderIds
         return at > 0 && merchantOrderNo.Length > 0 && merchantOrderNo.IndexOf(Separator) < 0;
     }
 }
+
+/// <summary>Answers when the cluster is up and its grain storage can be read; used by the readiness probe.</summary>
+public interface IHealthGrain : IGrainWithIntegerKey
+{
+    Task CheckAsync();
+}

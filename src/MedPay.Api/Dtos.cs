@@ -1,0 +1,134 @@
+using MedPay.Contracts;
+
+namespace MedPay.Api;
+
+// Requests: every field nullable, so that a missing field is a clear 400 rather than a silent default.
+
+public sealed record OpenVoucherRequest(string? UserId, string? FullName, string? NationalId, string? InsuredRegion, string? InsuranceType);
+
+public sealed record AuthorizeRequest(string? MerchantId, long? MaxAmountFen, string? MerchantOrderNo, int? ValidForMinutes);
+
+public sealed record VoucherStatusRequest(string? Status, string? Reason);
+
+public sealed record OrderItemRequest(string? Code, string? Name, string? Category, long? UnitPriceFen, int? Quantity);
+
+public sealed record CreateOrderRequest(string? MerchantId, string? MerchantOrderNo, string? UserId, List<OrderItemRequest?>? Items);
+
+public sealed record PayRequest(string? AuthCode, long? MaxCashFen);
+
+// Responses: the public contract, in camelCase with integer fen.
+
+public sealed record SplitResponse(long FundFen, long PersonalAccountFen, long CashFen)
+{
+    public static SplitResponse? From(Split? split) => split is null ? null : new(split.FundFen, split.PersonalAccountFen, split.CashFen);
+}
+
+public sealed record FailureResponse(string Code, string Message)
+{
+    public static FailureResponse? From(Failure? failure) => failure is null ? null : new(failure.Code, failure.Message);
+}
+
+public sealed record AccumulatorsResponse(int Year, long DeductibleUsedFen, long FundPaidFen);
+
+public sealed record VoucherResponse(
+    string UserId,
+    string VoucherNo,
+    string Status,
+    string InsuredRegion,
+    string InsuranceType,
+    string NationalIdMasked,
+    string FullNameMasked,
+    long PersonalAccountBalanceFen,
+    long ReservedFen,
+    AccumulatorsResponse Accumulators,
+    DateTimeOffset OpenedAt)
+{
+    public static VoucherResponse From(VoucherView v) => new(
+        v.UserId, v.VoucherNo, Names.Of(v.Status), v.InsuredRegion, Names.Of(v.InsuranceType), v.NationalIdMasked, v.FullNameMasked,
+        v.PersonalAccountBalanceFen, v.ReservedFen, new(v.Accumulators.Year, v.Accumulators.DeductibleUsedFen, v.Accumulators.FundPaidFen), v.OpenedAt);
+}
+
+public sealed record AuthorizationResponse(string AuthCode, string MerchantId, long MaxAmountFen, string? MerchantOrderNo, DateTimeOffset ExpiresAt);
+
+public sealed record OrderItemResponse(string Code, string Name, string Category, long UnitPriceFen, int Quantity, long AmountFen);
+
+public sealed record HistoryResponse(DateTimeOffset At, string Status, string Cause);
+
+public sealed record OrderResponse(
+    string OrderId,
+    string MerchantId,
+    string MerchantOrderNo,
+    string UserId,
+    string Status,
+    IReadOnlyList<OrderItemResponse> Items,
+    long TotalFen,
+    SplitResponse? Split,
+    string? SettlementId,
+    string? PlatformSettlementRef,
+    FailureResponse? Failure,
+    IReadOnlyList<HistoryResponse> History,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static OrderResponse From(OrderView o) => new(
+        o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, Names.Of(o.Status),
+        [.. o.Items.Select(i => new OrderItemResponse(i.Code, i.Name, i.Category.ToString(), i.UnitPriceFen, i.Quantity, i.UnitPriceFen * i.Quantity))],
+        o.TotalFen, SplitResponse.From(o.Split), o.SettlementId, o.PlatformSettlementRef, FailureResponse.From(o.Failure),
+        [.. o.History.Select(h => new HistoryResponse(h.At, Names.Of(h.Status), h.Cause))], o.CreatedAt, o.UpdatedAt);
+}
+
+public sealed record PaymentResponse(string OrderId, string Status, string? SettlementId, SplitResponse? Split, string? PlatformSettlementRef, FailureResponse? Failure)
+{
+    public static PaymentResponse From(PaymentResult p) =>
+        new(p.OrderId, Names.Of(p.Status), p.SettlementId, SplitResponse.From(p.Split), p.PlatformSettlementRef, FailureResponse.From(p.Failure));
+}
+
+/// <summary>The wire names of MedPay's enums: snake_case, stable.</summary>
+public static class Names
+{
+    public static string Of(OrderStatus status) => status switch
+    {
+        OrderStatus.Created => "created",
+        OrderStatus.Paying => "paying",
+        OrderStatus.Settled => "settled",
+        OrderStatus.Failed => "failed",
+        OrderStatus.PartiallyRefunded => "partially_refunded",
+        OrderStatus.Refunded => "refunded",
+        OrderStatus.Cancelled => "cancelled",
+        OrderStatus.ManualReview => "manual_review",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+
+    public static string Of(VoucherStatus status) => status switch
+    {
+        VoucherStatus.Active => "active",
+        VoucherStatus.Suspended => "suspended",
+        VoucherStatus.Revoked => "revoked",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+
+    public static string Of(InsuranceType type) => type == InsuranceType.Employee ? "employee" : "resident";
+
+    public static InsuranceType? ParseInsuranceType(string? value) => value switch
+    {
+        "employee" => InsuranceType.Employee,
+        "resident" => InsuranceType.Resident,
+        _ => null,
+    };
+
+    public static VoucherStatus? ParseVoucherStatus(string? value) => value switch
+    {
+        "active" => VoucherStatus.Active,
+        "suspended" => VoucherStatus.Suspended,
+        "revoked" => VoucherStatus.Revoked,
+        _ => null,
+    };
+
+    public static ItemCategory? ParseCategory(string? value) => value switch
+    {
+        "A" or "a" => ItemCategory.A,
+        "B" or "b" => ItemCategory.B,
+        "C" or "c" => ItemCategory.C,
+        _ => null,
+    };
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure.Data.Tables;
+using MedPay.Contracts;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Configuration;
+using Orleans.Runtime;
+
+namespace MedPay.Api;
+
+/// <summary>Builds the frontend API: an Orleans client, the HTTP endpoints, problem details, health and OpenAPI.</summary>
+public static class MedPayApi
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.UseOrleansClient(client => UseClustering(client, builder.Configuration));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks()
+            .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });
+        app.UseStatusCodePages(async context =>
+        {
+            var response = context.HttpContext.Response;
+            if (!response.HasStarted && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType))
+            {
+                var code = response.StatusCode switch
+                {
+                    404 => "not_found",
+                    405 => "method_not_allowed",
+                    413 => "payload_too_large",
+                    415 => ErrorCodes.UnsupportedMediaType,
+                    _ => ErrorCodes.InvalidRequest,
+                };
+                await Problems.WriteAsync(context.HttpContext, code, $"{response.StatusCode}: {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}");
+            }
+        });
+        app.MapOpenApi();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapMedPay();
+        return app;
+    }
+
+    private static void UseClustering(IClientBuilder client, IConfiguration configuration)
+    {
+        var clustering = configuration.GetSection("MedPay:Clustering");
+        var serviceId = clustering["ServiceId"] ?? "medpay";
+        var clusterId = clustering["ClusterId"] ?? "medpay-local";
+        switch (clustering["Provider"] ?? "Localhost")
+        {
+            case "Localhost":
+                client.UseLocalhostClustering(clustering.GetValue("GatewayPort", 30000), serviceId, clusterId);
+                break;
+            case "AzureTable":
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ServiceId = serviceId;
+                    o.ClusterId = clusterId;
+                });
+                client.UseAzureStorageClustering(o =>
+                {
+                    o.TableServiceClient = new TableServiceClient(configuration["MedPay:Storage:ConnectionString"] is { Length: > 0 } c ? c : "UseDevelopmentStorage=true");
+                    o.TableName = clustering["TableName"] ?? "MedPayMembership";
+                });
+                break;
+            default:
+                throw new InvalidOperationException("MedPay:Clustering:Provider must be Localhost or AzureTable.");
+        }
+    }
+
+    private static async Task HandleExceptionAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (code, detail) = error switch
+        {
+            BadHttpRequestException { StatusCode: 413 } => ("payload_too_large", "The request body is too large."),
+            BadHttpRequestException => (ErrorCodes.MalformedJson, "The request could not be read."),
+            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or OrleansException =>
+                ("service_unavailable", "MedPay could not reach its cluster in time; the request may be retried."),
+            _ => ("internal_error", "An unexpected error occurred; it has been logged."),
+        };
+        await Problems.WriteAsync(context, code, detail);
+    }
+}
+
+/// <summary>Ready when the cluster answers and its grain storage can be read.</summary>
+public sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await grains.GetGrain<IHealthGrain>(0).CheckAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy("The cluster or its storage did not answer.", e);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using MedPay.Api;
+
+await MedPayApi.Build(args).RunAsync();

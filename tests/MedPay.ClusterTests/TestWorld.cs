@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using MedPay.Grains;
+using MedPay.Grains.Domain;
+using MedPay.Grains.Platform;
+
+namespace MedPay.ClusterTests;
+
+/// <summary>A clock a test can move forward.</summary>
+public sealed class TestClock : IClock
+{
+    private long _offsetTicks;
+
+    public DateTimeOffset UtcNow => DateTimeOffset.UtcNow.AddTicks(Interlocked.Read(ref _offsetTicks));
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+}
+
+/// <summary>
+/// What lives outside MedPay and outlives its silos: the sandbox insurance platform and cash channel, shared by every
+/// silo in this process (as a real platform would be), and one clock per test cluster.
+/// </summary>
+public static class TestWorld
+{
+    public static readonly SandboxScript Script = new();
+    public static readonly SandboxInsurancePlatform Platform = new(Script);
+    public static readonly SandboxCashChannel Cash = new(Script);
+
+    private static readonly ConcurrentDictionary<string, TestClock> Clocks = new();
+
+    public static TestClock ClockFor(string serviceId) => Clocks.GetOrAdd(serviceId, _ => new TestClock());
+
+    /// <summary>The Azurite (or storage account) the test command started, or the local default.</summary>
+    public static string StorageConnectionString =>
+        Environment.GetEnvironmentVariable("MedPay__Storage__ConnectionString") is { Length: > 0 } configured ? configured : "UseDevelopmentStorage=true";
+
+    /// <summary>A valid national ID whose sandbox personal-account balance (employees) is <paramref name="sequence"/> × 1,000 fen.</summary>
+    public static string NationalIdWithSequence(int sequence, string region = "330106", string birth = "19800101")
+    {
+        var first17 = $"{region}{birth}{sequence:D3}";
+        return first17 + NationalId.CheckCharacter(first17);
+    }
+
+    private static long _unique;
+
+    /// <summary>A short id unique in this test run.</summary>
+    public static string Unique(string prefix) => $"{prefix}-{Environment.ProcessId:x}-{Interlocked.Increment(ref _unique)}-{Guid.NewGuid().ToString("N")[..6]}";
+}

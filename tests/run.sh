@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, starts a private Azurite, runs every default test, stops Azurite.
+# MEDPAY_TEST_FILTER narrows the run (for example MEDPAY_TEST_FILTER="FullyQualifiedName~Payment");
+# other arguments go to `dotnet test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tests/azurite.sh
+
+install_node_tools
+dotnet restore MedPay.sln
+
+data=$(mktemp -d "${TMPDIR:-/tmp}/medpay-test-azurite.XXXXXX")
+cleanup() { stop_azurite; rm -rf "$data"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+start_azurite "$data" "$(free_port)" "$(free_port)" "$(free_port)"
+
+# Long chaos and load runs carry the trait Category=Long and are not part of the default run.
+dotnet test MedPay.sln --no-restore --filter "Category!=Long${MEDPAY_TEST_FILTER:+&(${MEDPAY_TEST_FILTER})}" "$@"
