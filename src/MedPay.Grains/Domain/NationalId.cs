@@ -27,7 +27,8 @@ public static class NationalId
         }
 
         if (!DateOnly.TryParseExact(nationalId.AsSpan(6, 8), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var birth)
-            || birth.Year < 1900)
+            || birth.Year < 1900
+            || birth > DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1))
         {
             return Invalid("characters 7 to 14 must be a birth date");
         }

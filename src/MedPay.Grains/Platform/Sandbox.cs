@@ -41,6 +41,12 @@ public sealed class SandboxScript
     {
         while (rules.TryGetValue(orderId, out var rule))
         {
+            if (rule.Times <= 0)
+            {
+                rules.TryRemove(new(orderId, rule));
+                continue;
+            }
+
             var remaining = rule.Times == int.MaxValue ? rule : rule with { Times = rule.Times - 1 };
             if (remaining.Times <= 0 ? rules.TryRemove(new(orderId, rule)) : rules.TryUpdate(orderId, remaining, rule))
             {
@@ -68,6 +74,7 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
 {
     private readonly ConcurrentDictionary<string, PlatformSettlement> _settlements = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _settleCalls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PlatformReply> _declined = new(StringComparer.Ordinal);
     private long _sequence;
 
     /// <summary>One settlement as the platform recorded it.</summary>
@@ -94,10 +101,16 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
             return Reply(known);
         }
 
+        if (_declined.TryGetValue(request.SettlementId, out var declined))
+        {
+            return declined;
+        }
+
         switch (rule?.Fault)
         {
             case SandboxFault.Decline:
-                return new(PlatformOutcome.Declined, null, 0, 0, rule.Reason ?? "declined by the insurance platform sandbox");
+                // A decline is the platform's final answer for this settlement id.
+                return _declined.GetOrAdd(request.SettlementId, _ => new(PlatformOutcome.Declined, null, 0, 0, rule.Reason ?? "declined by the insurance platform sandbox"));
             case SandboxFault.Timeout:
                 throw new OutcomeUnknownException("The insurance platform did not answer in time.");
         }
@@ -118,8 +131,8 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
     }
 
     public Task<PlatformReply> QueryAsync(string settlementId, CancellationToken cancellationToken) =>
-        Task.FromResult(_settlements.TryGetValue(settlementId, out var known)
-            ? Reply(known)
+        Task.FromResult(_settlements.TryGetValue(settlementId, out var known) ? Reply(known)
+            : _declined.TryGetValue(settlementId, out var declined) ? declined
             : new PlatformReply(PlatformOutcome.NotFound, null, 0, 0, null));
 
     public Task<PlatformReply> ReverseAsync(string settlementId, CancellationToken cancellationToken)
@@ -159,7 +172,7 @@ public sealed class SandboxCashChannel(SandboxScript script) : ICashChannel
         switch (rule?.Fault)
         {
             case SandboxFault.Decline:
-                return new(CashOutcome.Declined, null, 0, rule.Reason ?? "declined by the cash channel sandbox");
+                return _charges.GetOrAdd(settlementId, _ => new(CashOutcome.Declined, null, 0, rule.Reason ?? "declined by the cash channel sandbox"));
             case SandboxFault.Timeout:
                 throw new OutcomeUnknownException("The cash channel did not answer in time.");
         }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The run command: installs what it needs, then starts Azurite (data in .azurite/), one silo and the API on 127.0.0.1.
+# Ctrl-C stops all three. State is kept in .azurite/ between runs.
+# MEDPAY_API_PORT (default 5080) moves the API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tests/azurite.sh
+
+api_port=${MEDPAY_API_PORT:-5080}
+install_node_tools
+dotnet build src/MedPay.Silo/MedPay.Silo.csproj -c Release --nologo -v quiet
+dotnet build src/MedPay.Api/MedPay.Api.csproj -c Release --nologo -v quiet
+
+SILO_PID=""
+API_PID=""
+stop_all() {
+  trap - EXIT INT TERM
+  echo "MedPay: stopping..."
+  stop_pid "$API_PID"
+  stop_pid "$SILO_PID"
+  stop_azurite
+  echo "MedPay: stopped."
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+start_azurite .azurite 10000 10001 10002
+
+export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+dotnet src/MedPay.Silo/bin/Release/net10.0/MedPay.Silo.dll &
+SILO_PID=$!
+wait_for_port 30000 120 "the silo"
+
+ASPNETCORE_URLS="http://127.0.0.1:$api_port" dotnet src/MedPay.Api/bin/Release/net10.0/MedPay.Api.dll &
+API_PID=$!
+deadline=$((SECONDS + 120))
+until node -e "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://127.0.0.1:$api_port/health/ready"; do
+  if ((SECONDS >= deadline)) || ! kill -0 "$API_PID" 2>/dev/null; then
+    echo "error: the API did not become ready" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+
+echo
+echo "MedPay is running: http://127.0.0.1:$api_port  (OpenAPI: /openapi/v1.json). Ctrl-C stops it."
+echo
+# Runs until Ctrl-C, or until one of the three stops by itself.
+wait -n "$AZURITE_PID" "$SILO_PID" "$API_PID" || true
+echo "error: a MedPay process stopped unexpectedly" >&2
+exit 1
