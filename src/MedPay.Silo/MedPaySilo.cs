@@ -66,7 +66,7 @@ public static class MedPaySilo
                     o.ClusterId = clusterId;
                 });
                 silo.ConfigureEndpoints(
-                    IPAddress.Parse(clustering["AdvertisedIP"] ?? "127.0.0.1"),
+                    clustering["AdvertisedIP"] is { Length: > 0 } advertised ? IPAddress.Parse(advertised) : HostAddress(),
                     siloPort,
                     gatewayPort,
                     listenOnAnyHostAddress: clustering.GetValue("ListenOnAnyHostAddress", false));
@@ -79,6 +79,11 @@ public static class MedPaySilo
                 throw new InvalidOperationException("MedPay:Clustering:Provider must be Localhost or AzureTable.");
         }
     }
+
+    /// <summary>The address other silos and clients reach this one at: the host's first IPv4 address (a container's own), else loopback.</summary>
+    private static IPAddress HostAddress() =>
+        Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+        ?? IPAddress.Loopback;
 
     public static string ConnectionString(IConfiguration configuration) =>
         configuration["MedPay:Storage:ConnectionString"] is { Length: > 0 } configured ? configured : DevelopmentStorage;

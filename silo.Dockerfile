@@ -1,0 +1,30 @@
+# One MedPay silo per container, for cluster operators. Build from the repository root:
+#   docker build -f silo.Dockerfile -t medpay-silo .
+# Run with Azure Table clustering and storage (the same account for both):
+#   docker run -e MedPay__Storage__ConnectionString="..." -p 11111:11111 -p 30000:30000 medpay-silo
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /repo
+# Restore first, from the project files alone, so that the layer is reused while only code changes.
+COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/MedPay.Contracts/MedPay.Contracts.csproj src/MedPay.Contracts/
+COPY src/MedPay.Grains/MedPay.Grains.csproj src/MedPay.Grains/
+COPY src/MedPay.Silo/MedPay.Silo.csproj src/MedPay.Silo/
+RUN dotnet restore src/MedPay.Silo/MedPay.Silo.csproj
+COPY src/MedPay.Contracts/ src/MedPay.Contracts/
+COPY src/MedPay.Grains/ src/MedPay.Grains/
+COPY src/MedPay.Silo/ src/MedPay.Silo/
+RUN dotnet publish src/MedPay.Silo/MedPay.Silo.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app .
+ENV DOTNET_ENVIRONMENT=Production \
+    MedPay__Clustering__Provider=AzureTable \
+    MedPay__Clustering__ListenOnAnyHostAddress=true \
+    MedPay__Storage__Provider=AzureTable
+# Silo-to-silo and client gateway ports.
+EXPOSE 11111 30000
+# The image's built-in non-root user.
+USER $APP_UID
+ENTRYPOINT ["dotnet", "MedPay.Silo.dll"]
