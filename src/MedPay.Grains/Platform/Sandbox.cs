@@ -57,6 +57,10 @@ public sealed class SandboxScript
         return null;
     }
 
+    /// <summary>A reference derived from the settlement id: the same after a restart, different for every settlement.</summary>
+    internal static string Reference(string prefix, string settlementId) =>
+        prefix + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(settlementId)), 0, 8);
+
     internal static async Task ApplyDelayAsync(SandboxRule? rule, CancellationToken cancellationToken)
     {
         if (rule is { Fault: SandboxFault.Delay or SandboxFault.Timeout or SandboxFault.LoseReply, Delay: var delay } && delay > TimeSpan.Zero)
@@ -75,7 +79,6 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
     private readonly ConcurrentDictionary<string, PlatformSettlement> _settlements = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _settleCalls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PlatformReply> _declined = new(StringComparer.Ordinal);
-    private long _sequence;
 
     /// <summary>One settlement as the platform recorded it.</summary>
     public sealed record PlatformSettlement(PlatformSettleRequest Request, string Reference, bool Reversed, long ReportedFundFen, long ReportedPersonalFen);
@@ -118,7 +121,7 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
         var misreport = rule?.Fault == SandboxFault.MisreportAmounts;
         var settlement = _settlements.GetOrAdd(request.SettlementId, _ => new(
             request,
-            $"PS{Interlocked.Increment(ref _sequence):D10}",
+            SandboxScript.Reference("PS", request.SettlementId),
             false,
             misreport ? request.FundFen + 1 : request.FundFen,
             misreport ? Math.Max(0, request.PersonalAccountFen - 1) : request.PersonalAccountFen));
@@ -156,7 +159,6 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
 public sealed class SandboxCashChannel(SandboxScript script) : ICashChannel
 {
     private readonly ConcurrentDictionary<string, CashReply> _charges = new(StringComparer.Ordinal);
-    private long _sequence;
 
     public IReadOnlyDictionary<string, CashReply> Charges => _charges;
 
@@ -177,7 +179,7 @@ public sealed class SandboxCashChannel(SandboxScript script) : ICashChannel
                 throw new OutcomeUnknownException("The cash channel did not answer in time.");
         }
 
-        var charge = _charges.GetOrAdd(settlementId, _ => new(CashOutcome.Succeeded, $"CC{Interlocked.Increment(ref _sequence):D10}", amountFen, null));
+        var charge = _charges.GetOrAdd(settlementId, _ => new(CashOutcome.Succeeded, SandboxScript.Reference("CC", settlementId), amountFen, null));
         return rule?.Fault == SandboxFault.LoseReply ? throw new OutcomeUnknownException("The cash channel's reply was lost.") : charge;
     }
 
