@@ -65,3 +65,9 @@ public enum OrderStatus
     Cancelled = 6,
     ManualReview = 7,
 }
+
+/// <summary>What a record's ToString shows in place of a secret (an authorization code, a national ID, a name).</summary>
+public static class Redacted
+{
+    public const string Text = "***";
+}

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 
 namespace MedPay.Contracts;
 
@@ -20,7 +21,14 @@ public sealed record CreateOrderCommand(
 [GenerateSerializer, Immutable, Alias("medpay.PayOrderCommand")]
 public sealed record PayOrderCommand(
     [property: Id(0)] string AuthCode,
-    [property: Id(1)] long? MaxCashFen);
+    [property: Id(1)] long? MaxCashFen)
+{
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"AuthCode = {Redacted.Text}, MaxCashFen = {MaxCashFen}");
+        return true;
+    }
+}
 
 /// <summary>One line of an order's audit trail.</summary>
 [GenerateSerializer, Immutable, Alias("medpay.OrderHistoryEntry")]

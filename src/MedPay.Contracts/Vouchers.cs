@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 
 namespace MedPay.Contracts;
 
@@ -7,7 +8,15 @@ public sealed record OpenVoucherCommand(
     [property: Id(0)] string FullName,
     [property: Id(1)] string NationalId,
     [property: Id(2)] string InsuredRegion,
-    [property: Id(3)] InsuranceType InsuranceType);
+    [property: Id(3)] InsuranceType InsuranceType)
+{
+    // ToString may end up in a log: it never shows the person's name or national ID.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"FullName = {Redacted.Text}, NationalId = {Redacted.Text}, InsuredRegion = {InsuredRegion}, InsuranceType = {InsuranceType}");
+        return true;
+    }
+}
 
 /// <summary>The year's amounts the regional policy needs: deductible already met and fund already paid.</summary>
 [GenerateSerializer, Immutable, Alias("medpay.YearAccumulators")]
@@ -50,7 +59,14 @@ public sealed record AuthorizationGrant(
     [property: Id(1)] string MerchantId,
     [property: Id(2)] long MaxAmountFen,
     [property: Id(3)] string? MerchantOrderNo,
-    [property: Id(4)] DateTimeOffset ExpiresAt);
+    [property: Id(4)] DateTimeOffset ExpiresAt)
+{
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"AuthCode = {Redacted.Text}, MerchantId = {MerchantId}, MaxAmountFen = {MaxAmountFen}, MerchantOrderNo = {MerchantOrderNo}, ExpiresAt = {ExpiresAt:O}");
+        return true;
+    }
+}
 
 /// <summary>Asks the voucher to check and consume an authorization, compute the split and hold the personal-account part.</summary>
 [GenerateSerializer, Immutable, Alias("medpay.ReserveCommand")]
@@ -61,7 +77,14 @@ public sealed record ReserveCommand(
     [property: Id(3)] string AuthCode,
     [property: Id(4)] string SettlementId,
     [property: Id(5)] ImmutableArray<OrderItem> Items,
-    [property: Id(6)] long? MaxCashFen);
+    [property: Id(6)] long? MaxCashFen)
+{
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"OrderId = {OrderId}, MerchantId = {MerchantId}, MerchantOrderNo = {MerchantOrderNo}, AuthCode = {Redacted.Text}, SettlementId = {SettlementId}, Items = {Items.Length}, MaxCashFen = {MaxCashFen}");
+        return true;
+    }
+}
 
 /// <summary>A hold on the personal account (and on the year's accumulators) for one order.</summary>
 [GenerateSerializer, Immutable, Alias("medpay.Reservation")]

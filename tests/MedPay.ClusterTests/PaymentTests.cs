@@ -169,6 +169,20 @@ public sealed class PaymentTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_revoked_voucher_never_pays_again_and_cannot_be_reactivated()
+    {
+        var (userId, _) = await _s.OpenVoucherAsync(100);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(1_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        await _s.Voucher(userId).SetStatusAsync(VoucherStatus.Revoked, "test");
+
+        Assert.Equal(ErrorCodes.VoucherRevoked, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Error!.Code);
+        Assert.Equal(ErrorCodes.VoucherRevoked, (await _s.Voucher(userId).SetStatusAsync(VoucherStatus.Active, "test")).Error!.Code);
+        Assert.Equal(OrderStatus.Created, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
+    }
+
+    [Fact]
     public async Task A_paid_order_is_not_paid_again_and_a_failed_one_is_not_payable()
     {
         var (userId, _, payment) = await _s.PayNewOrderAsync(100, "330100", null, null, Scenario.A(1_000));
