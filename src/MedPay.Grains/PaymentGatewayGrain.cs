@@ -110,58 +110,52 @@ public sealed class PaymentGatewayGrain(
     {
         var calls = 0;
         var send = new PlatformSettleRequest(request.SettlementId, request.OrderId, request.VoucherNo, request.InsuredRegion, request.Split.FundFen, request.Split.PersonalAccountFen);
-        if (!mayHaveSent)
-        {
-            calls++;
-            if (await CallAsync(ct => platform.SettleAsync(send, ct)) is { } first)
+        var reply = await SendAtMostOnceAsync(
+            mayHaveSent,
+            ct =>
             {
-                return (first, calls);
-            }
-        }
-
-        for (var attempt = 0; attempt < _options.QueryAttempts; attempt++)
-        {
-            var known = await CallAsync(ct => platform.QueryAsync(request.SettlementId, ct));
-            if (known is { Outcome: PlatformOutcome.NotFound })
-            {
-                // The platform never saw it: only now is it safe to send again.
                 calls++;
-                if (await CallAsync(ct => platform.SettleAsync(send, ct)) is { } resent)
-                {
-                    return (resent, calls);
-                }
-            }
-            else if (known is not null)
-            {
-                return (known, calls);
-            }
-
-            await BackoffAsync(attempt);
-        }
-
-        return (null, calls);
+                return platform.SettleAsync(send, ct);
+            },
+            ct => platform.QueryAsync(request.SettlementId, ct),
+            known => known.Outcome == PlatformOutcome.NotFound);
+        return (reply, calls);
     }
 
-    private async Task<CashReply?> ChargeCashAsync(SettlementRequest request, bool mayHaveSent)
+    private Task<CashReply?> ChargeCashAsync(SettlementRequest request, bool mayHaveSent) =>
+        SendAtMostOnceAsync(
+            mayHaveSent,
+            ct => cash.ChargeAsync(request.SettlementId, request.OrderId, request.Split.CashFen, ct),
+            ct => cash.QueryAsync(request.SettlementId, ct),
+            known => known.Outcome == CashOutcome.NotFound);
+
+    /// <summary>
+    /// Sends a request that the other side deduplicates by settlement id, and finds out what became of it.
+    /// After a time-out (or when an earlier activation may have sent it) it asks; it sends again only when the
+    /// other side says it never saw the request. Null when the outcome is still unknown after the bounded queries.
+    /// </summary>
+    private async Task<T?> SendAtMostOnceAsync<T>(
+        bool mayHaveSent,
+        Func<CancellationToken, Task<T>> send,
+        Func<CancellationToken, Task<T>> query,
+        Func<T, bool> neverSeen) where T : class
     {
-        if (!mayHaveSent && await CallAsync(ct => cash.ChargeAsync(request.SettlementId, request.OrderId, request.Split.CashFen, ct)) is { } first)
+        if (!mayHaveSent && await CallAsync(send) is { } first)
         {
             return first;
         }
 
         for (var attempt = 0; attempt < _options.QueryAttempts; attempt++)
         {
-            var known = await CallAsync(ct => cash.QueryAsync(request.SettlementId, ct));
-            if (known is { Outcome: CashOutcome.NotFound })
-            {
-                if (await CallAsync(ct => cash.ChargeAsync(request.SettlementId, request.OrderId, request.Split.CashFen, ct)) is { } resent)
-                {
-                    return resent;
-                }
-            }
-            else if (known is not null)
+            var known = await CallAsync(query);
+            if (known is not null && !neverSeen(known))
             {
                 return known;
+            }
+
+            if (known is not null && await CallAsync(send) is { } resent)
+            {
+                return resent;
             }
 
             await BackoffAsync(attempt);
