@@ -24,9 +24,12 @@ start_azurite() { # DIR BLOB QUEUE TABLE
   mkdir -p "$1"
   node node_modules/azurite/dist/src/azurite.js --silent --location "$1" \
     --blobHost 127.0.0.1 --blobPort "$2" --queueHost 127.0.0.1 --queuePort "$3" \
-    --tableHost 127.0.0.1 --tablePort "$4" --skipApiVersionCheck &
+    --tableHost 127.0.0.1 --tablePort "$4" --skipApiVersionCheck >"$1/azurite.log" 2>&1 &
   AZURITE_PID=$!
-  wait_for_port "$4" 60 Azurite && wait_for_port "$2" 60 Azurite
+  if ! { wait_for_port "$4" 60 Azurite && wait_for_port "$2" 60 Azurite; }; then
+    cat "$1/azurite.log" >&2
+    return 1
+  fi
   export MedPay__Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$2/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$3/devstoreaccount1;TableEndpoint=http://127.0.0.1:$4/devstoreaccount1;"
 }
 

@@ -16,4 +16,10 @@ trap 'exit 130' INT TERM
 start_azurite "$data" "$(free_port)" "$(free_port)" "$(free_port)"
 
 # Long chaos and load runs carry the trait Category=Long and are not part of the default run.
-dotnet test MedPay.sln --no-restore --filter "Category!=Long${MEDPAY_TEST_FILTER:+&(${MEDPAY_TEST_FILTER})}" "$@"
+set +e
+dotnet test MedPay.sln --no-restore --filter "Category!=Long${MEDPAY_TEST_FILTER:+&(${MEDPAY_TEST_FILTER})}" "$@" 2>&1 | tee "$data/test.log"
+status=${PIPESTATUS[0]}
+set -e
+count() { grep -oE "$1: +[0-9]+," "$data/test.log" | grep -oE '[0-9]+' | awk '{ n += $1 } END { print n + 0 }'; }
+echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
+exit "$status"
