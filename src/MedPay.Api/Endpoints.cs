@@ -39,6 +39,11 @@ public static class Endpoints
             return missing;
         }
 
+        if (!Ids.IsValid(body.UserId))
+        {
+            return Problems.For(ErrorCodes.InvalidUserId, "userId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
         if (Names.ParseInsuranceType(body.InsuranceType) is not { } type)
         {
             return Problems.For(ErrorCodes.InvalidInsuranceType, "insuranceType must be employee or resident.");
@@ -56,12 +61,22 @@ public static class Endpoints
 
     private static async Task<IResult> GetVoucherAsync(string userId, IGrainFactory grains)
     {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
         var result = await grains.GetGrain<IEVoucherGrain>(userId).GetAsync();
         return result.IsOk ? Results.Ok(VoucherResponse.From(result.Value!)) : Problems.For(result.Error!);
     }
 
     private static async Task<IResult> AuthorizeAsync(string userId, HttpRequest request, IGrainFactory grains)
     {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
         var (body, problem) = await JsonBody.ReadAsync<AuthorizeRequest>(request);
         if (problem is not null)
         {
@@ -86,6 +101,11 @@ public static class Endpoints
 
     private static async Task<IResult> SetVoucherStatusAsync(string userId, HttpRequest request, IGrainFactory grains)
     {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
         var (body, problem) = await JsonBody.ReadAsync<VoucherStatusRequest>(request);
         if (problem is not null)
         {
@@ -114,9 +134,19 @@ public static class Endpoints
             return missing;
         }
 
-        if (body.MerchantId!.Contains(OrderIds.Separator) || body.MerchantOrderNo!.Contains(OrderIds.Separator))
+        if (!Ids.IsValid(body.MerchantId))
         {
-            return Problems.For(ErrorCodes.InvalidMerchantId, $"merchantId and merchantOrderNo may not contain '{OrderIds.Separator}'.");
+            return Problems.For(ErrorCodes.InvalidMerchantId, "merchantId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
+        if (!Ids.IsValid(body.MerchantOrderNo, allowDot: true))
+        {
+            return Problems.For(ErrorCodes.InvalidMerchantOrderNo, "merchantOrderNo must be 1 to 64 letters, digits, '.', '_' or '-'.");
+        }
+
+        if (!Ids.IsValid(body.UserId))
+        {
+            return Problems.For(ErrorCodes.InvalidUserId, "userId must be 1 to 64 letters, digits, '_' or '-'.");
         }
 
         var items = ImmutableArray.CreateBuilder<OrderItem>(body.Items!.Count);
@@ -141,8 +171,8 @@ public static class Endpoints
             items.Add(new(item.Code!, item.Name!, category, item.UnitPriceFen!.Value, item.Quantity!.Value));
         }
 
-        var orderId = OrderIds.For(body.MerchantId, body.MerchantOrderNo);
-        var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).CreateAsync(new(body.MerchantId, body.MerchantOrderNo, body.UserId!, items.ToImmutable()));
+        var orderId = OrderIds.For(body.MerchantId!, body.MerchantOrderNo!);
+        var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).CreateAsync(new(body.MerchantId!, body.MerchantOrderNo!, body.UserId!, items.ToImmutable()));
         if (!result.IsOk)
         {
             return Problems.For(result.Error!);
@@ -208,7 +238,7 @@ public static class Endpoints
             OrderStatus.Failed => Problems.For(payment.Failure!, new Dictionary<string, object?>
             {
                 ["orderId"] = body.OrderId,
-                ["status"] = body.Status,
+                ["orderStatus"] = body.Status,
                 ["settlementId"] = body.SettlementId,
                 ["split"] = body.Split,
             }),
@@ -216,6 +246,8 @@ public static class Endpoints
             _ => Results.Ok(body),
         };
     }
+
+    private static IResult VoucherNotFound() => Problems.For(ErrorCodes.VoucherNotFound, "No e-voucher is open for this user.");
 
     private static IResult? Missing(params (string Name, object? Value)[] fields)
     {

@@ -46,6 +46,16 @@ public interface IPaymentGatewayGrain : IGrainWithStringKey
     Task<SettlementRecord?> GetAsync();
 }
 
+/// <summary>What user ids, merchant ids and merchant order numbers look like; they become grain and storage keys.</summary>
+public static class Ids
+{
+    public const int MaxLength = 64;
+
+    /// <summary>1 to 64 of [A-Za-z0-9_-]; merchant order numbers may also contain dots.</summary>
+    public static bool IsValid(string? value, bool allowDot = false) =>
+        value is { Length: > 0 and <= MaxLength } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' || (allowDot && c == '.'));
+}
+
 /// <summary>How order ids are built: merchant id and merchant order number, joined by a character neither may contain.</summary>
 public static class OrderIds
 {
@@ -58,7 +68,7 @@ public static class OrderIds
         var at = orderId.IndexOf(Separator);
         merchantId = at > 0 ? orderId[..at] : "";
         merchantOrderNo = at > 0 ? orderId[(at + 1)..] : "";
-        return at > 0 && merchantOrderNo.Length > 0 && merchantOrderNo.IndexOf(Separator) < 0;
+        return Ids.IsValid(merchantId) && Ids.IsValid(merchantOrderNo, allowDot: true);
     }
 }
 

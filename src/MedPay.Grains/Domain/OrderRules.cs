@@ -11,9 +11,7 @@ public static class OrderRules
     /// <summary>An order above 100 million yuan is refused as an overflow, long before <see cref="long"/> would overflow.</summary>
     public const long MaxTotalFen = 10_000_000_000L;
 
-    /// <summary>Ids are 1 to 64 of [A-Za-z0-9_-]; merchant order numbers may also contain dots.</summary>
-    public static bool IsId(string? value, bool allowDot = false) =>
-        value is { Length: > 0 and <= 64 } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' || (allowDot && c == '.'));
+    public static bool IsId(string? value, bool allowDot = false) => Ids.IsValid(value, allowDot);
 
     public static Result<long> Validate(CreateOrderCommand command)
     {
