@@ -51,4 +51,10 @@ public static class ErrorCodes
     public const string PlatformDeclined = "platform_declined";
     public const string CashDeclined = "cash_declined";
     public const string AmountMismatch = "amount_mismatch";
+    public const string SettlementUnknown = "settlement_unknown";
+
+    // Idempotency
+    public const string InvalidIdempotencyKey = "invalid_idempotency_key";
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+    public const string IdempotencyKeyInUse = "idempotency_key_in_use";
 }

@@ -35,6 +35,10 @@ public interface IMedicalOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> GetAsync();
 
     Task<Result<PaymentResult>> PayAsync(PayOrderCommand command);
+
+    /// <summary>Asked by the voucher about a reservation held too long: finish the payment, or give the reservation back.</summary>
+    [OneWay]
+    Task ReconcileAsync();
 }
 
 /// <summary>One settlement exchange with the platform, keyed by settlement id. Idempotent: a repeat returns the recorded outcome.</summary>

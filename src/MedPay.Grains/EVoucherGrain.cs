@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
-using System.Text;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 using MedPay.Grains.Platform;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
@@ -45,14 +45,22 @@ public sealed class EVoucherGrain(
     RegionalPolicyCatalog policies,
     IInsurancePlatform platform,
     IClock clock,
-    ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain
+    IOptions<RecoveryOptions> recovery,
+    ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain, IRemindable
 {
+    private const string ReservationsReminder = "reservations";
+
+    /// <summary>Whether this activation has made sure the reservations reminder exists.</summary>
+    private bool _watching;
+
     /// <summary>Spent or expired consents are kept this long after expiry, to answer "used" or "expired" rather than "unknown".</summary>
     private static readonly TimeSpan AuthorizationRetention = TimeSpan.FromDays(1);
 
     private string UserId => this.GetPrimaryKeyString();
 
-    public async Task<Result<OpenVoucherResult>> OpenAsync(OpenVoucherCommand command)
+    public Task<Result<OpenVoucherResult>> OpenAsync(OpenVoucherCommand command) => state.DecideAsync(() => OpenOnceAsync(command));
+
+    private async Task<Result<OpenVoucherResult>> OpenOnceAsync(OpenVoucherCommand command)
     {
         if (ValidateIdentity(command) is { } invalid)
         {
@@ -108,7 +116,9 @@ public sealed class EVoucherGrain(
     public Task<Result<VoucherView>> GetAsync() =>
         Task.FromResult<Result<VoucherView>>(state.State.Opened ? View(state.State) : NotFound());
 
-    public async Task<Result<AuthorizationGrant>> AuthorizeAsync(AuthorizeCommand command)
+    public Task<Result<AuthorizationGrant>> AuthorizeAsync(AuthorizeCommand command) => state.DecideAsync(() => AuthorizeOnceAsync(command));
+
+    private async Task<Result<AuthorizationGrant>> AuthorizeOnceAsync(AuthorizeCommand command)
     {
         if (Usable(state.State) is { } unusable)
         {
@@ -143,7 +153,9 @@ public sealed class EVoucherGrain(
         return new AuthorizationGrant(code, stored.MerchantId, stored.MaxAmountFen, stored.MerchantOrderNo, stored.ExpiresAt);
     }
 
-    public async Task<Result<Reservation>> ReserveAsync(ReserveCommand command)
+    public Task<Result<Reservation>> ReserveAsync(ReserveCommand command) => state.DecideAsync(() => ReserveOnceAsync(command));
+
+    private async Task<Result<Reservation>> ReserveOnceAsync(ReserveCommand command)
     {
         var current = state.State;
         if (current.Reservations.TryGetValue(command.OrderId, out var held) || current.Committed.TryGetValue(command.OrderId, out held))
@@ -216,13 +228,57 @@ public sealed class EVoucherGrain(
             Authorizations = current.Authorizations.SetItem(codeHash, auth with { UsedByOrderId = command.OrderId }),
             Reservations = current.Reservations.Add(command.OrderId, reservation),
         }, this);
+        await WatchReservationsAsync();
         return reservation;
+    }
+
+    /// <summary>
+    /// While reservations are held, a reminder checks them: one held longer than a payment takes may have been left
+    /// behind by a crash, so its order is asked to finish or give it back. One-way, so that the order may call back.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReservationsReminder)
+        {
+            return;
+        }
+
+        var current = state.State;
+        if (current.Reservations.IsEmpty)
+        {
+            if (await this.GetReminder(ReservationsReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            _watching = false;
+            return;
+        }
+
+        var staleBefore = clock.UtcNow - recovery.Value.StaleReservationAfter;
+        foreach (var held in current.Reservations.Values.Where(r => r.ReservedAt <= staleBefore))
+        {
+            logger.LogInformation("E-voucher of user {UserId}: reservation for order {OrderId} is stale; asking the order", UserId, held.OrderId);
+            await GrainFactory.GetGrain<IMedicalOrderGrain>(held.OrderId).ReconcileAsync();
+        }
+    }
+
+    private async Task WatchReservationsAsync()
+    {
+        if (!_watching)
+        {
+            var every = recovery.Value.StaleReservationAfter;
+            await this.RegisterOrUpdateReminder(ReservationsReminder, every, every);
+            _watching = true;
+        }
     }
 
     public Task<Reservation?> FindReservationAsync(string orderId) =>
         Task.FromResult(state.State.Reservations.GetValueOrDefault(orderId) ?? state.State.Committed.GetValueOrDefault(orderId));
 
-    public async Task CommitAsync(string orderId)
+    public Task CommitAsync(string orderId) => state.DecideAsync(() => CommitOnceAsync(orderId));
+
+    private async Task CommitOnceAsync(string orderId)
     {
         var current = state.State;
         if (!current.Reservations.TryGetValue(orderId, out var reservation))
@@ -244,7 +300,9 @@ public sealed class EVoucherGrain(
         }, this);
     }
 
-    public async Task ReleaseAsync(string orderId)
+    public Task ReleaseAsync(string orderId) => state.DecideAsync(() => ReleaseOnceAsync(orderId));
+
+    private async Task ReleaseOnceAsync(string orderId)
     {
         var current = state.State;
         if (!current.Reservations.ContainsKey(orderId))
@@ -262,7 +320,9 @@ public sealed class EVoucherGrain(
         await state.SaveAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = consents }, this);
     }
 
-    public async Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason)
+    public Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason) => state.DecideAsync(() => SetStatusOnceAsync(status, reason));
+
+    private async Task<Result<VoucherView>> SetStatusOnceAsync(VoucherStatus status, string reason)
     {
         var current = state.State;
         if (!current.Opened)
@@ -349,8 +409,7 @@ public sealed class EVoucherGrain(
         return new string(code);
     }
 
-    private static string HashCode(string code) => Fingerprint("auth", code);
+    private static string HashCode(string code) => Fingerprints.AuthCode(code);
 
-    private static string Fingerprint(string purpose, string value) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"medpay.{purpose}:{value}")));
+    private static string Fingerprint(string purpose, string value) => Fingerprints.Of(purpose, value);
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
@@ -20,17 +21,25 @@ public sealed record OrderState
     [Id(9)] public DateTimeOffset UpdatedAt { get; init; }
     [Id(10)] public string? VoucherNo { get; init; }
     [Id(11)] public string? InsuredRegion { get; init; }
+    /// <summary>The hash of the authorization code that paid (or tried to pay): a repeat with it gets the same answer.</summary>
+    [Id(12)] public string? AuthCodeHash { get; init; }
+    [Id(13)] public DateTimeOffset? PayingSince { get; init; }
 }
 
 /// <summary>
 /// The coordinator of one order's payment and a durable state machine: it writes "paying, settlement S" before the
-/// settlement leaves MedPay, and a payment request on a paying order resumes the settlement instead of starting another.
+/// settlement leaves MedPay, and while it is paying a reminder drives the settlement forward after any crash. Every
+/// step (reserve, settle, commit, release) is idempotent by order id and settlement id, so resuming is always safe.
 /// </summary>
 public sealed class MedicalOrderGrain(
     [PersistentState("order", MedPayGrainServices.StorageName)] IPersistentState<OrderState> state,
     IClock clock,
-    ILogger<MedicalOrderGrain> logger) : Grain, IMedicalOrderGrain
+    IPaymentFlowHooks hooks,
+    IOptions<RecoveryOptions> recovery,
+    ILogger<MedicalOrderGrain> logger) : Grain, IMedicalOrderGrain, IRemindable
 {
+    private const string ResumeReminder = "resume";
+
     /// <summary>What was last written; readers that interleave with a payment see only durable state.</summary>
     private OrderState _durable = null!;
 
@@ -42,7 +51,34 @@ public sealed class MedicalOrderGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<Result<CreateOrderResult>> CreateAsync(CreateOrderCommand command)
+    public Task<Result<CreateOrderResult>> CreateAsync(CreateOrderCommand command) => state.DecideAsync(() => CreateOnceAsync(command), Reloaded);
+
+    public Task<Result<OrderView>> GetAsync() =>
+        Task.FromResult<Result<OrderView>>(_durable.Command is null ? NotFound() : View(_durable));
+
+    public Task<Result<PaymentResult>> PayAsync(PayOrderCommand command) => state.DecideAsync(() => PayOnceAsync(command), Reloaded);
+
+    public Task ReconcileAsync() => state.DecideAsync(ReconcileOnceAsync, Reloaded);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ResumeReminder)
+        {
+            return;
+        }
+
+        if (state.State.Status == OrderStatus.Paying)
+        {
+            logger.LogInformation("Order {OrderId}: resuming its settlement", OrderId);
+            await state.DecideAsync(SettleAsync, Reloaded);
+        }
+        else
+        {
+            await StopResumingAsync();
+        }
+    }
+
+    private async Task<Result<CreateOrderResult>> CreateOnceAsync(CreateOrderCommand command)
     {
         var validated = OrderRules.Validate(command);
         if (!validated.IsOk)
@@ -81,31 +117,37 @@ public sealed class MedicalOrderGrain(
         return new CreateOrderResult(View(state.State), Created: true);
     }
 
-    public Task<Result<OrderView>> GetAsync() =>
-        Task.FromResult<Result<OrderView>>(_durable.Command is null ? NotFound() : View(_durable));
-
-    public async Task<Result<PaymentResult>> PayAsync(PayOrderCommand command)
+    private async Task<Result<PaymentResult>> PayOnceAsync(PayOrderCommand command)
     {
         var current = state.State;
+        if (current.Command is null)
+        {
+            return NotFound();
+        }
+
+        if (current.AuthCodeHash is not null && current.AuthCodeHash == Fingerprints.AuthCode(command.AuthCode ?? ""))
+        {
+            // The same consent again (a repeated request): the payment it started, not a second one.
+            return current.Status == OrderStatus.Paying ? await SettleAsync() : Result();
+        }
+
         switch (current.Status)
         {
-            case var _ when current.Command is null:
-                return NotFound();
             case OrderStatus.Paying:
                 return await SettleAsync();
             case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
                 return new Failure(ErrorCodes.OrderAlreadyPaid, "The order is already paid.");
             case not OrderStatus.Created:
-                return new Failure(ErrorCodes.OrderNotPayable, $"The order is {current.Status} and cannot be paid.");
+                return new Failure(ErrorCodes.OrderNotPayable, $"The order is {Describe(current.Status)} and cannot be paid.");
         }
 
         var order = current.Command;
         var voucher = GrainFactory.GetGrain<IEVoucherGrain>(order.UserId);
         var reserved = await voucher.ReserveAsync(new ReserveCommand(
-            OrderId, order.MerchantId, order.MerchantOrderNo, command.AuthCode, $"{OrderId}~1", order.Items, command.MaxCashFen));
+            OrderId, order.MerchantId, order.MerchantOrderNo, command.AuthCode ?? "", SettlementIdFor(OrderId), order.Items, command.MaxCashFen));
         if (reserved.Error is { Code: ErrorCodes.InsufficientBalance } insufficient)
         {
-            await MoveAsync(OrderStatus.Failed, insufficient.Message, s => s with { Failure = insufficient });
+            await MoveAsync(OrderStatus.Failed, insufficient.Message, s => s with { Failure = insufficient, AuthCodeHash = Fingerprints.AuthCode(command.AuthCode!) });
             return Result();
         }
 
@@ -116,11 +158,45 @@ public sealed class MedicalOrderGrain(
         }
 
         var r = reserved.Value!;
+        await hooks.AtAsync(FlowStep.AfterReserve, OrderId);
         await MoveAsync(
             OrderStatus.Paying,
             $"settlement {r.SettlementId}: fund {r.Split.FundFen}, personal account {r.Split.PersonalAccountFen}, cash {r.Split.CashFen} fen",
-            s => s with { Split = r.Split, SettlementId = r.SettlementId, VoucherNo = r.VoucherNo, InsuredRegion = r.InsuredRegion });
+            s => s with
+            {
+                Split = r.Split,
+                SettlementId = r.SettlementId,
+                VoucherNo = r.VoucherNo,
+                InsuredRegion = r.InsuredRegion,
+                AuthCodeHash = Fingerprints.AuthCode(command.AuthCode!),
+                PayingSince = clock.UtcNow,
+            });
+        await this.RegisterOrUpdateReminder(ResumeReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
+        await hooks.AtAsync(FlowStep.AfterIntent, OrderId);
         return await SettleAsync();
+    }
+
+    /// <summary>
+    /// Asked by the voucher about a reservation that has been held too long: a crash may have left it behind.
+    /// The order finishes what it started, or gives the reservation back if it never started paying.
+    /// </summary>
+    private async Task ReconcileOnceAsync()
+    {
+        var current = state.State;
+        var voucher = current.Command is null ? null : GrainFactory.GetGrain<IEVoucherGrain>(current.Command.UserId);
+        switch (current.Status)
+        {
+            case OrderStatus.Paying:
+                await SettleAsync();
+                break;
+            case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
+                await voucher!.CommitAsync(OrderId);
+                break;
+            case OrderStatus.Created or OrderStatus.Failed or OrderStatus.Cancelled when voucher is not null:
+                logger.LogInformation("Order {OrderId}: releasing a reservation it never settled", OrderId);
+                await voucher.ReleaseAsync(OrderId);
+                break;
+        }
     }
 
     private async Task<Result<PaymentResult>> SettleAsync()
@@ -131,27 +207,51 @@ public sealed class MedicalOrderGrain(
         var gateway = GrainFactory.GetGrain<IPaymentGatewayGrain>(current.SettlementId!);
         var record = await gateway.SettleAsync(new SettlementRequest(
             current.SettlementId!, OrderId, order.MerchantId, order.UserId, current.VoucherNo!, current.InsuredRegion!, current.Split!));
+        await hooks.AtAsync(FlowStep.AfterSettlement, OrderId);
 
         switch (record.Status)
         {
             case SettlementStatus.Succeeded:
                 await voucher.CommitAsync(OrderId);
+                await hooks.AtAsync(FlowStep.AfterCommit, OrderId);
                 await MoveAsync(OrderStatus.Settled, $"settled at the platform as {record.PlatformRef}", s => s with { PlatformSettlementRef = record.PlatformRef });
+                await StopResumingAsync();
                 break;
             case SettlementStatus.Declined:
                 await voucher.ReleaseAsync(OrderId);
                 await MoveAsync(OrderStatus.Failed, record.Failure!.Message, s => s with { Failure = record.Failure });
+                await StopResumingAsync();
                 break;
             case SettlementStatus.Mismatch:
                 // Rule 5: amounts reported back that disagree are never overwritten; a person decides.
                 await MoveAsync(OrderStatus.ManualReview, record.Failure!.Message, s => s with { Failure = record.Failure, PlatformSettlementRef = record.PlatformRef });
+                await StopResumingAsync();
                 break;
             default:
-                logger.LogWarning("Order {OrderId}: the outcome of settlement {SettlementId} is unknown; it stays paying", OrderId, record.SettlementId);
+                var waited = clock.UtcNow - (current.PayingSince ?? current.UpdatedAt);
+                if (waited >= recovery.Value.ManualReviewAfter)
+                {
+                    var reason = $"the outcome of settlement {record.SettlementId} is still unknown after {waited.TotalMinutes:F0} minutes";
+                    await MoveAsync(OrderStatus.ManualReview, reason, s => s with { Failure = new(ErrorCodes.SettlementUnknown, reason) });
+                    await StopResumingAsync();
+                }
+                else
+                {
+                    logger.LogWarning("Order {OrderId}: the outcome of settlement {SettlementId} is unknown; it stays paying", OrderId, record.SettlementId);
+                }
+
                 break;
         }
 
         return Result();
+    }
+
+    private async Task StopResumingAsync()
+    {
+        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
     }
 
     private async Task MoveAsync(OrderStatus to, string cause, Func<OrderState, OrderState> change)
@@ -174,6 +274,11 @@ public sealed class MedicalOrderGrain(
         _durable = next;
     }
 
+    private void Reloaded() => _durable = state.State;
+
+    /// <summary>One settlement per order: a failed payment is final, and a repeat resumes the same settlement.</summary>
+    public static string SettlementIdFor(string orderId) => $"{orderId}{OrderIds.Separator}1";
+
     private PaymentResult Result()
     {
         var s = state.State;
@@ -183,6 +288,8 @@ public sealed class MedicalOrderGrain(
     private OrderView View(OrderState s) => new(
         OrderId, s.Command!.MerchantId, s.Command.MerchantOrderNo, s.Command.UserId, s.Status, s.Command.Items, s.TotalFen,
         s.Split, s.SettlementId, s.PlatformSettlementRef, s.Failure, [.. s.History], s.CreatedAt, s.UpdatedAt);
+
+    private static string Describe(OrderStatus status) => status.ToString().ToLowerInvariant();
 
     private static Failure NotFound() => new(ErrorCodes.OrderNotFound, "No such order.");
 }

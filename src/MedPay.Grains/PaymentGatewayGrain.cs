@@ -22,13 +22,16 @@ public sealed class PaymentGatewayGrain(
     ICashChannel cash,
     IOptions<GatewayOptions> options,
     IClock clock,
+    IPaymentFlowHooks hooks,
     ILogger<PaymentGatewayGrain> logger) : Grain, IPaymentGatewayGrain
 {
     private readonly GatewayOptions _options = options.Value;
 
     public Task<SettlementRecord?> GetAsync() => Task.FromResult(state.State.Record);
 
-    public async Task<SettlementRecord> SettleAsync(SettlementRequest request)
+    public Task<SettlementRecord> SettleAsync(SettlementRequest request) => state.DecideAsync(() => SettleOnceAsync(request));
+
+    private async Task<SettlementRecord> SettleOnceAsync(SettlementRequest request)
     {
         var record = state.State.Record;
         if (record is not null && record.Request != request)
@@ -47,6 +50,8 @@ public sealed class PaymentGatewayGrain(
         {
             await SaveAsync(record);
         }
+
+        await hooks.AtAsync(FlowStep.AfterGatewayIntent, request.OrderId);
 
         record = await DriveAsync(record, resumed);
         await SaveAsync(record with { UpdatedAt = clock.UtcNow });
@@ -81,6 +86,8 @@ public sealed class PaymentGatewayGrain(
                     record = record with { PlatformRef = reply.Reference };
                     break;
             }
+
+            await hooks.AtAsync(FlowStep.AfterPlatform, request.OrderId);
         }
 
         if (request.Split.CashFen > 0 && record.CashRef is null)

@@ -33,6 +33,49 @@ public sealed class GatewayOptions
     public TimeSpan QueryBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
+/// <summary>How unfinished work is found and driven forward after a crash: <c>MedPay:Recovery</c>.</summary>
+public sealed class RecoveryOptions
+{
+    public const string Section = "MedPay:Recovery";
+
+    /// <summary>How often a paying order's reminder drives its settlement forward.</summary>
+    public TimeSpan ResumeEvery { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A reservation older than this makes the voucher ask its order to reconcile (a crash may have orphaned it).</summary>
+    public TimeSpan StaleReservationAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>An order whose settlement outcome is still unknown after this goes to manual review, with the reason.</summary>
+    public TimeSpan ManualReviewAfter { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>The step boundaries of a payment, where tests may stop the flow (and kill the silo).</summary>
+public enum FlowStep
+{
+    /// <summary>The voucher holds the reservation; the order has not yet recorded "paying".</summary>
+    AfterReserve,
+    /// <summary>The order recorded "paying, settlement S"; nothing has left MedPay.</summary>
+    AfterIntent,
+    /// <summary>The gateway recorded its intent; the platform has not been called.</summary>
+    AfterGatewayIntent,
+    /// <summary>The platform settled; the gateway has not recorded it.</summary>
+    AfterPlatform,
+    /// <summary>The gateway recorded the outcome; the voucher has not committed.</summary>
+    AfterSettlement,
+    /// <summary>The voucher committed; the order has not recorded "settled".</summary>
+    AfterCommit,
+}
+
+/// <summary>Called at each <see cref="FlowStep"/>. Production does nothing here; tests use it to stop the flow.</summary>
+public interface IPaymentFlowHooks
+{
+    ValueTask AtAsync(FlowStep step, string orderId);
+}
+
+public sealed class NoFlowHooks : IPaymentFlowHooks
+{
+    public ValueTask AtAsync(FlowStep step, string orderId) => ValueTask.CompletedTask;
+}
+
 public static class MedPayGrainServices
 {
     /// <summary>The grain storage every MedPay grain uses.</summary>
@@ -43,6 +86,8 @@ public static class MedPayGrainServices
     {
         services.AddOptions<RegionalPolicyOptions>().Bind(configuration.GetSection(RegionalPolicyOptions.Section));
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
+        services.AddOptions<RecoveryOptions>().Bind(configuration.GetSection(RecoveryOptions.Section));
+        services.TryAddSingleton<IPaymentFlowHooks, NoFlowHooks>();
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));
         services.TryAddSingleton<IClock, SystemClock>();
         services.TryAddSingleton<SandboxScript>();

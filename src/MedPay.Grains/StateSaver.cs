@@ -1,11 +1,16 @@
+using System.Security.Cryptography;
+using System.Text;
+using Orleans.Storage;
+
 namespace MedPay.Grains;
 
-/// <summary>
-/// Writes a grain's next state. If the write fails the grain keeps its last durable state in memory and deactivates,
-/// so that the next call re-reads storage instead of deciding on state that may or may not have been written.
-/// </summary>
 internal static class StateSaver
 {
+    /// <summary>
+    /// Writes a grain's next state. If the write fails the grain keeps its last durable state in memory; on any failure
+    /// but an ETag conflict it also deactivates, so that the next call re-reads storage instead of deciding on state
+    /// that may or may not have been written.
+    /// </summary>
     public static async Task SaveAsync<T>(this IPersistentState<T> state, T next, IGrainBase grain)
     {
         var previous = state.State;
@@ -14,11 +19,50 @@ internal static class StateSaver
         {
             await state.WriteStateAsync();
         }
-        catch
+        catch (Exception e)
         {
             state.State = previous;
-            GrainBaseExtensions.DeactivateOnIdle(grain);
+            if (e is not InconsistentStateException)
+            {
+                GrainBaseExtensions.DeactivateOnIdle(grain);
+            }
+
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs a decision; if its write lost an ETag race (someone else wrote this grain's state), re-reads the state and
+    /// decides again from what is really stored. Every step is idempotent by order or settlement id, so deciding again
+    /// is safe; the write itself is never blindly retried.
+    /// </summary>
+    public static async Task<TResult> DecideAsync<T, TResult>(this IPersistentState<T> state, Func<Task<TResult>> decide, Action? reloaded = null)
+    {
+        try
+        {
+            return await decide();
+        }
+        catch (InconsistentStateException)
+        {
+            await state.ReadStateAsync();
+            reloaded?.Invoke();
+            return await decide();
+        }
+    }
+
+    public static Task DecideAsync<T>(this IPersistentState<T> state, Func<Task> decide, Action? reloaded = null) =>
+        state.DecideAsync(async () =>
+        {
+            await decide();
+            return true;
+        }, reloaded);
+}
+
+internal static class Fingerprints
+{
+    public static string Of(string purpose, string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"medpay.{purpose}:{value}")));
+
+    /// <summary>Authorization codes are kept and compared only as this hash.</summary>
+    public static string AuthCode(string code) => Of("auth", code);
 }

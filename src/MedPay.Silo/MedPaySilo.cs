@@ -21,15 +21,23 @@ public static class MedPaySilo
     public static IConfigurationBuilder AddMedPaySiloSettings(this IConfigurationBuilder configuration) =>
         configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, SettingsFile), optional: false);
 
-    /// <summary>Grain services and grain storage (<c>MedPay:Storage</c>): Azure table storage, or memory where explicitly asked.</summary>
-    public static ISiloBuilder AddMedPay(this ISiloBuilder silo, IConfiguration configuration)
+    /// <summary>
+    /// Grain services, grain storage and reminders (<c>MedPay:Storage</c>): Azure table storage, or memory where
+    /// explicitly asked. <paramref name="storageName"/> lets a test wrap the real storage in a fault-injecting one.
+    /// </summary>
+    public static ISiloBuilder AddMedPay(this ISiloBuilder silo, IConfiguration configuration, string storageName = MedPayGrainServices.StorageName)
     {
         silo.Services.AddMedPayGrainServices(configuration);
         var storage = configuration.GetSection("MedPay:Storage");
         switch (storage["Provider"] ?? "AzureTable")
         {
             case "AzureTable":
-                silo.AddAzureTableGrainStorage(MedPayGrainServices.StorageName, options => options.Configure<Serializer>((o, serializer) =>
+                silo.UseAzureTableReminderService(o =>
+                {
+                    o.TableServiceClient = new TableServiceClient(ConnectionString(configuration));
+                    o.TableName = storage["RemindersTableName"] ?? "MedPayReminders";
+                });
+                silo.AddAzureTableGrainStorage(storageName, options => options.Configure<Serializer>((o, serializer) =>
                 {
                     o.TableServiceClient = new TableServiceClient(ConnectionString(configuration));
                     o.TableName = storage["TableName"] ?? "MedPayGrainState";
@@ -38,7 +46,8 @@ public static class MedPaySilo
                 }));
                 break;
             case "Memory":
-                silo.AddMemoryGrainStorage(MedPayGrainServices.StorageName);
+                silo.UseInMemoryReminderService();
+                silo.AddMemoryGrainStorage(storageName);
                 break;
             default:
                 throw new InvalidOperationException("MedPay:Storage:Provider must be AzureTable or Memory.");
