@@ -20,12 +20,12 @@ public sealed class PaymentGatewayGrain(
     [PersistentState("settlement", MedPayGrainServices.StorageName)] IPersistentState<GatewayState> state,
     IInsurancePlatform platform,
     ICashChannel cash,
-    IOptions<GatewayOptions> options,
+    IOptions<PaymentGatewayOptions> options,
     IClock clock,
     IPaymentFlowHooks hooks,
     ILogger<PaymentGatewayGrain> logger) : Grain, IPaymentGatewayGrain
 {
-    private readonly GatewayOptions _options = options.Value;
+    private readonly PaymentGatewayOptions _options = options.Value;
 
     public Task<SettlementRecord?> GetAsync() => Task.FromResult(state.State.Record);
 

@@ -19,7 +19,7 @@ public sealed class SystemClock : IClock
 }
 
 /// <summary>How the payment-gateway grain talks to the platform adapters: <c>MedPay:Gateway</c>.</summary>
-public sealed class GatewayOptions
+public sealed class PaymentGatewayOptions
 {
     public const string Section = "MedPay:Gateway";
 
@@ -85,7 +85,7 @@ public static class MedPayGrainServices
     public static IServiceCollection AddMedPayGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RegionalPolicyOptions>().Bind(configuration.GetSection(RegionalPolicyOptions.Section));
-        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
+        services.AddOptions<PaymentGatewayOptions>().Bind(configuration.GetSection(PaymentGatewayOptions.Section));
         services.AddOptions<RecoveryOptions>().Bind(configuration.GetSection(RecoveryOptions.Section));
         services.TryAddSingleton<IPaymentFlowHooks, NoFlowHooks>();
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));

@@ -1,22 +1,73 @@
+using Azure.Data.Tables;
 using MedPay.Grains;
 using MedPay.Grains.Platform;
 using MedPay.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace MedPay.ClusterTests;
 
-/// <summary>Configures each test silo exactly as production does, with the shared sandbox and this cluster's clock.</summary>
+/// <summary>
+/// Configures each test silo as production does (Azure table storage and reminders on Azurite), plus: the shared
+/// sandbox, this cluster's clock, flow hooks that can stop a payment at a step, the TestingHost's fault-injection
+/// storage around the real storage, short recovery periods, and fast failure detection.
+/// </summary>
 public sealed class MedPayTestSilo : ISiloConfigurator
 {
+    private const string RealStorage = "medpay-azure";
+
     public void Configure(ISiloBuilder silo)
     {
-        silo.Services.AddSingleton<IClock>(TestWorld.ClockFor(silo.Configuration["MedPay:Test:ClockId"]!));
+        var configuration = silo.Configuration;
+        silo.Services.AddSingleton<IClock>(TestWorld.ClockFor(configuration["MedPay:Test:ClockId"]!));
         silo.Services.AddSingleton(TestWorld.Script);
         silo.Services.AddSingleton<IInsurancePlatform>(TestWorld.Platform);
         silo.Services.AddSingleton<ICashChannel>(TestWorld.Cash);
-        silo.AddMedPay(silo.Configuration);
+        silo.Services.AddSingleton<IPaymentFlowHooks>(sp => new TestFlowHooks(TestWorld.Flow, sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
+        silo.AddMedPay(configuration, RealStorage);
+        silo.Services.AddKeyedSingleton<IGrainStorage>(
+            MedPayGrainServices.StorageName,
+            (sp, _) => FaultInjectionGrainStorageFactory.Create(sp, MedPayGrainServices.StorageName, (s, _) => s.GetRequiredKeyedService<IGrainStorage>(RealStorage)));
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        if (configuration.GetValue<bool>("MedPay:Test:AzureClustering"))
+        {
+            silo.UseAzureStorageClustering(o =>
+            {
+                o.TableServiceClient = new TableServiceClient(TestWorld.StorageConnectionString);
+                o.TableName = "MedPayTestMembership";
+            });
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+                o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
+            });
+        }
+    }
+}
+
+/// <summary>The client of a test cluster that uses Azure Table clustering finds the gateways in the same table.</summary>
+public sealed class MedPayTestClient : IClientBuilderConfigurator
+{
+    public void Configure(IConfiguration configuration, IClientBuilder client)
+    {
+        if (configuration.GetValue<bool>("MedPay:Test:AzureClustering"))
+        {
+            client.UseAzureStorageClustering(o =>
+            {
+                o.TableServiceClient = new TableServiceClient(TestWorld.StorageConnectionString);
+                o.TableName = "MedPayTestMembership";
+            });
+            client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+        }
     }
 }
 
@@ -40,13 +91,21 @@ public sealed class MedPayCluster : IAsyncDisposable
 
     public TestClock Clock => TestWorld.ClockFor(ServiceId);
 
-    /// <summary>Starts a cluster; give the service id and table of an earlier one to restart it on the same state.</summary>
-    public static async Task<MedPayCluster> StartAsync(short silos = 1, string? serviceId = null, string? tableName = null)
+    /// <summary>Makes the next write of this grain's state fail with <paramref name="fault"/>, once.</summary>
+    public Task FailNextWriteAsync(IAddressable grain, string stateName, Exception fault) =>
+        Grains.GetGrain<IStorageFaultGrain>(stateName).AddFaultOnWrite(grain.GetGrainId(), fault);
+
+    /// <summary>
+    /// Starts a cluster; give the service id and table of an earlier one to restart it on the same state.
+    /// <paramref name="azureClustering"/> uses Azure Table membership (any silo may be killed) instead of the test membership.
+    /// </summary>
+    public static async Task<MedPayCluster> StartAsync(short silos = 1, string? serviceId = null, string? tableName = null, bool azureClustering = false)
     {
         serviceId ??= "medpay-test-" + Guid.NewGuid().ToString("N")[..12];
         tableName ??= "medpaytest" + Guid.NewGuid().ToString("N");
         var builder = new TestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
+        builder.Options.UseTestClusterMembership = !azureClustering;
         builder.ConfigureHostConfiguration(config => config
             .AddMedPaySiloSettings()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -57,8 +116,12 @@ public sealed class MedPayCluster : IAsyncDisposable
                 ["MedPay:Test:ClockId"] = serviceId,
                 ["MedPay:Gateway:CallTimeout"] = "00:00:02",
                 ["MedPay:Gateway:QueryBackoff"] = "00:00:00.020",
+                ["MedPay:Recovery:ResumeEvery"] = "00:00:02",
+                ["MedPay:Recovery:StaleReservationAfter"] = "00:00:03",
+                ["MedPay:Test:AzureClustering"] = azureClustering.ToString(),
             }));
         builder.AddSiloBuilderConfigurator<MedPayTestSilo>();
+        builder.AddClientBuilderConfigurator<MedPayTestClient>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new MedPayCluster(cluster, serviceId, tableName);

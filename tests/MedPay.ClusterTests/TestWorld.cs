@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MedPay.Grains;
 using MedPay.Grains.Domain;
 using MedPay.Grains.Platform;
+using Orleans.Runtime;
 
 namespace MedPay.ClusterTests;
 
@@ -24,6 +25,7 @@ public static class TestWorld
     public static readonly SandboxScript Script = new();
     public static readonly SandboxInsurancePlatform Platform = new(Script);
     public static readonly SandboxCashChannel Cash = new(Script);
+    public static readonly FlowScript Flow = new();
 
     private static readonly ConcurrentDictionary<string, TestClock> Clocks = new();
 
@@ -44,4 +46,34 @@ public static class TestWorld
 
     /// <summary>A short id unique in this test run.</summary>
     public static string Unique(string prefix) => $"{prefix}-{Environment.ProcessId:x}-{Interlocked.Increment(ref _unique)}-{Guid.NewGuid().ToString("N")[..6]}";
+}
+
+/// <summary>Where tests want a payment to stop: at a step, for an order.</summary>
+public sealed class FlowScript
+{
+    private readonly ConcurrentDictionary<string, (FlowStep Step, TaskCompletionSource<SiloAddress> Reached)> _stops = new();
+
+    /// <summary>Stops the order's flow at <paramref name="step"/> for good; the task completes with the silo it stopped on.</summary>
+    public Task<SiloAddress> StopAt(string orderId, FlowStep step)
+    {
+        var reached = new TaskCompletionSource<SiloAddress>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _stops[orderId] = (step, reached);
+        return reached.Task;
+    }
+
+    internal TaskCompletionSource<SiloAddress>? Take(string orderId, FlowStep step) =>
+        _stops.TryGetValue(orderId, out var stop) && stop.Step == step && _stops.TryRemove(new(orderId, stop)) ? stop.Reached : null;
+}
+
+/// <summary>Stops a scripted payment at its step: the grain call never returns, as if the silo had died right there.</summary>
+public sealed class TestFlowHooks(FlowScript script, SiloAddress silo) : IPaymentFlowHooks
+{
+    public async ValueTask AtAsync(FlowStep step, string orderId)
+    {
+        if (script.Take(orderId, step) is { } reached)
+        {
+            reached.TrySetResult(silo);
+            await Task.Delay(Timeout.InfiniteTimeSpan);
+        }
+    }
 }

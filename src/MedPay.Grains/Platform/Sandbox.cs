@@ -15,6 +15,8 @@ public enum SandboxFault
     LoseReply,
     /// <summary>Take effect but report other amounts than asked (platform only).</summary>
     MisreportAmounts,
+    /// <summary>Fail as a timeout now, and take effect after the delay: the request arrived late (platform only).</summary>
+    SucceedLate,
 }
 
 /// <summary>One scripted behaviour; <paramref name="Times"/> calls use it, then the sandbox behaves normally again.</summary>
@@ -116,15 +118,12 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
                 return _declined.GetOrAdd(request.SettlementId, _ => new(PlatformOutcome.Declined, null, 0, 0, rule.Reason ?? "declined by the insurance platform sandbox"));
             case SandboxFault.Timeout:
                 throw new OutcomeUnknownException("The insurance platform did not answer in time.");
+            case SandboxFault.SucceedLate:
+                _ = Task.Delay(rule.Delay).ContinueWith(_ => Record(request, misreport: false), TaskScheduler.Default);
+                throw new OutcomeUnknownException("The insurance platform did not answer in time (it will settle late).");
         }
 
-        var misreport = rule?.Fault == SandboxFault.MisreportAmounts;
-        var settlement = _settlements.GetOrAdd(request.SettlementId, _ => new(
-            request,
-            SandboxScript.Reference("PS", request.SettlementId),
-            false,
-            misreport ? request.FundFen + 1 : request.FundFen,
-            misreport ? Math.Max(0, request.PersonalAccountFen - 1) : request.PersonalAccountFen));
+        var settlement = Record(request, misreport: rule?.Fault == SandboxFault.MisreportAmounts);
         if (rule?.Fault == SandboxFault.LoseReply)
         {
             throw new OutcomeUnknownException("The insurance platform's reply was lost.");
@@ -132,6 +131,14 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
 
         return Reply(settlement);
     }
+
+    private PlatformSettlement Record(PlatformSettleRequest request, bool misreport) =>
+        _settlements.GetOrAdd(request.SettlementId, _ => new(
+            request,
+            SandboxScript.Reference("PS", request.SettlementId),
+            false,
+            misreport ? request.FundFen + 1 : request.FundFen,
+            misreport ? Math.Max(0, request.PersonalAccountFen - 1) : request.PersonalAccountFen));
 
     public Task<PlatformReply> QueryAsync(string settlementId, CancellationToken cancellationToken) =>
         Task.FromResult(_settlements.TryGetValue(settlementId, out var known) ? Reply(known)

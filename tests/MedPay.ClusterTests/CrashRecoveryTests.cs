@@ -1,0 +1,99 @@
+using MedPay.Contracts;
+using MedPay.Grains;
+using Orleans.TestingHost;
+
+namespace MedPay.ClusterTests;
+
+/// <summary>Three silos on Azure Table membership, so that any of them can be killed.</summary>
+public sealed class MultiSiloFixture : IAsyncLifetime
+{
+    public MedPayCluster Medpay { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Medpay = await MedPayCluster.StartAsync(silos: 3, azureClustering: true);
+
+    public async Task DisposeAsync() => await Medpay.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class MultiSiloCollection : ICollectionFixture<MultiSiloFixture>
+{
+    public const string Name = "multi-silo";
+}
+
+[Collection(MultiSiloCollection.Name)]
+public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly Scenario _s = new(fixture.Medpay.Grains);
+
+    public static TheoryData<FlowStep> Steps => [.. Enum.GetValues<FlowStep>()];
+
+    [Theory]
+    [MemberData(nameof(Steps))]
+    public async Task A_payment_whose_silo_dies_at_any_step_still_settles_exactly_once(FlowStep step)
+    {
+        // 5,000 fen in the personal account; 12,000 fen of goods: the platform, the personal account and cash all take part.
+        var (userId, opened) = await _s.OpenVoucherAsync(5);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(10_000), Scenario.C(2_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        var stopped = TestWorld.Flow.StopAt(order.OrderId, step);
+
+        var abandoned = _s.Order(order.OrderId).PayAsync(new(code, null));
+        var silo = await stopped.WaitAsync(Patience);
+        await KillAsync(silo);
+        _ = abandoned.ContinueWith(t => t.Exception, TaskScheduler.Default);
+
+        if (step == FlowStep.AfterReserve)
+        {
+            // Nothing was recorded as paying: the voucher finds the orphaned reservation and the order gives it back.
+            await Eventually(async () => (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
+            Assert.Equal(OrderStatus.Created, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
+            Assert.Equal(OrderStatus.Settled, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!.Status);
+        }
+        else
+        {
+            // The order recorded its intent: its reminder drives the settlement to the end on a surviving silo.
+            await Eventually(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled);
+        }
+
+        var view = (await _s.Order(order.OrderId).GetAsync()).Value!;
+        Assert.Equal(new Split(0, 5_000, 7_000), view.Split);
+        Assert.Single(view.History, h => h.Status == OrderStatus.Settled);
+        Assert.Equal(1, TestWorld.Platform.SettleCalls[view.SettlementId!]);
+        Assert.Equal(7_000, TestWorld.Cash.Charges[view.SettlementId!].AmountFen);
+        var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
+        Assert.Equal(opened.PersonalAccountBalanceFen - 5_000, voucher.PersonalAccountBalanceFen);
+        Assert.Equal(0, voucher.ReservedFen);
+    }
+
+    private async Task KillAsync(Orleans.Runtime.SiloAddress address)
+    {
+        var cluster = fixture.Medpay.Cluster;
+        var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(address));
+        await cluster.KillSiloAsync(victim);
+        await cluster.StartAdditionalSiloAsync();
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // A call may fail while the cluster notices the dead silo.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold in time");
+            await Task.Delay(250);
+        }
+    }
+}
