@@ -154,6 +154,8 @@ public sealed class PaymentGatewayGrain(
 
         for (var attempt = 0; attempt < _options.QueryAttempts; attempt++)
         {
+            // A request that timed out may still be on its way: give it a moment before asking.
+            await BackoffAsync(attempt);
             var known = await CallAsync(query);
             if (known is not null && !neverSeen(known))
             {
@@ -164,8 +166,6 @@ public sealed class PaymentGatewayGrain(
             {
                 return resent;
             }
-
-            await BackoffAsync(attempt);
         }
 
         return null;

@@ -1,0 +1,77 @@
+using MedPay.Contracts;
+using MedPay.Grains;
+using Orleans.Storage;
+
+namespace MedPay.ClusterTests;
+
+/// <summary>Writes that fail (the TestingHost's fault-injection storage around Azure table storage).</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class StorageFaultTests(ClusterFixture fixture)
+{
+    private readonly Scenario _s = new(fixture.Medpay.Grains);
+
+    [Fact]
+    public async Task An_etag_conflict_is_re_read_and_re_decided_and_pays_once()
+    {
+        var (userId, opened) = await _s.OpenVoucherAsync(100);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        await fixture.Medpay.FailNextWriteAsync(_s.Order(order.OrderId), "order", new InconsistentStateException("injected ETag conflict"));
+        await fixture.Medpay.FailNextWriteAsync(_s.Voucher(userId), "voucher", new InconsistentStateException("injected ETag conflict"));
+
+        var paid = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
+
+        Assert.Equal(OrderStatus.Settled, paid.Status);
+        Assert.Equal(1, TestWorld.Platform.SettleCalls[paid.SettlementId!]);
+        Assert.Equal(opened.PersonalAccountBalanceFen - paid.Split!.PersonalAccountFen, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
+    }
+
+    [Fact]
+    public async Task A_failed_write_of_the_paying_intent_fails_the_request_cleanly_and_a_repeat_settles_once()
+    {
+        var (userId, opened) = await _s.OpenVoucherAsync(100);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        await fixture.Medpay.FailNextWriteAsync(_s.Order(order.OrderId), "order", new IOException("injected storage failure"));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => _s.Order(order.OrderId).PayAsync(new(code, null)));
+
+        // Nothing half-written: the order is still unpaid and nothing reached the platform.
+        var after = (await _s.Order(order.OrderId).GetAsync()).Value!;
+        Assert.Equal(OrderStatus.Created, after.Status);
+        Assert.False(TestWorld.Platform.SettleCalls.ContainsKey(MedicalOrderGrain.SettlementIdFor(order.OrderId)));
+
+        var paid = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
+        Assert.Equal(OrderStatus.Settled, paid.Status);
+        Assert.Equal(1, TestWorld.Platform.SettleCalls[paid.SettlementId!]);
+        var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
+        Assert.Equal(opened.PersonalAccountBalanceFen - paid.Split!.PersonalAccountFen, voucher.PersonalAccountBalanceFen);
+        Assert.Equal(0, voucher.ReservedFen);
+    }
+
+    [Fact]
+    public async Task A_failed_write_of_the_settlement_outcome_is_finished_by_the_resume_reminder_without_a_second_charge()
+    {
+        var (userId, opened) = await _s.OpenVoucherAsync(100);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        var settlementId = MedicalOrderGrain.SettlementIdFor(order.OrderId);
+        var gateway = fixture.Medpay.Grains.GetGrain<IPaymentGatewayGrain>(settlementId);
+        // The gateway's first write (its intent) goes through; the outcome's write after the platform settled fails.
+        await gateway.GetAsync();
+        TestWorld.Script.Platform(order.OrderId, new(Grains.Platform.SandboxFault.Delay, TimeSpan.FromMilliseconds(300), Times: 1));
+        var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
+        await Task.Delay(150);
+        await fixture.Medpay.FailNextWriteAsync(gateway, "settlement", new IOException("injected storage failure"));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => paying);
+        Assert.Equal(OrderStatus.Paying, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
+
+        await Eventually.HoldsAsync(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled);
+        Assert.Equal(1, TestWorld.Platform.SettleCalls[settlementId]);
+        Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
+    }
+}
