@@ -54,6 +54,8 @@ public static class MedPayApi
                 await Problems.WriteAsync(context.HttpContext, code, $"{response.StatusCode}: {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}");
             }
         });
+        app.UseRouting();
+        app.UseMiddleware<IdempotencyMiddleware>();
         app.MapOpenApi();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });

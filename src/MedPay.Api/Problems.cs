@@ -14,7 +14,8 @@ public static class Problems
         ErrorCodes.AuthUnknown or ErrorCodes.AuthExpired or ErrorCodes.AuthUsed or ErrorCodes.AuthWrongMerchant or ErrorCodes.AuthWrongOrder
             or ErrorCodes.AuthOverAmount or ErrorCodes.VoucherSuspended or ErrorCodes.VoucherRevoked => StatusCodes.Status403Forbidden,
         ErrorCodes.InsufficientBalance or ErrorCodes.PlatformDeclined or ErrorCodes.CashDeclined => StatusCodes.Status402PaymentRequired,
-        ErrorCodes.UnknownRegion => StatusCodes.Status422UnprocessableEntity,
+        ErrorCodes.UnknownRegion or ErrorCodes.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
+        ErrorCodes.IdempotencyKeyInUse => StatusCodes.Status409Conflict,
         ErrorCodes.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
         "method_not_allowed" => StatusCodes.Status405MethodNotAllowed,

@@ -27,6 +27,8 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public SandboxScript Script { get; private set; } = null!;
 
+    public SandboxInsurancePlatform Platform { get; private set; } = null!;
+
     public CapturedLogs Logs { get; } = new();
 
     public async Task InitializeAsync()
@@ -56,6 +58,7 @@ public sealed class ApiFixture : IAsyncLifetime
         _silo = silo.Build();
         await _silo.StartAsync();
         Script = _silo.Services.GetRequiredService<SandboxScript>();
+        Platform = (SandboxInsurancePlatform)_silo.Services.GetRequiredService<IInsurancePlatform>();
 
         _api = MedPayApi.Build(
             ["--urls=http://127.0.0.1:0", .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],

@@ -1,0 +1,40 @@
+namespace MedPay.Contracts;
+
+/// <summary>An HTTP response as first sent, kept so that a repeat of the request gets it unchanged.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.StoredResponse")]
+public sealed record StoredResponse(
+    [property: Id(0)] int StatusCode,
+    [property: Id(1)] string? ContentType,
+    [property: Id(2)] string? Location,
+    [property: Id(3)] byte[] Body);
+
+[GenerateSerializer, Alias("medpay.IdempotencyOutcome")]
+public enum IdempotencyOutcome
+{
+    /// <summary>First time: run the request, then complete the key with its response.</summary>
+    Proceed = 0,
+    /// <summary>Seen and answered: send the stored response.</summary>
+    Replay = 1,
+    /// <summary>The key was used for a different request.</summary>
+    Mismatch = 2,
+    /// <summary>The first request with this key is still running.</summary>
+    InProgress = 3,
+}
+
+[GenerateSerializer, Immutable, Alias("medpay.IdempotencyDecision")]
+public sealed record IdempotencyDecision(
+    [property: Id(0)] IdempotencyOutcome Outcome,
+    [property: Id(1)] StoredResponse? Response);
+
+/// <summary>One idempotency key of one caller, keyed by a hash of the caller, the route and the key.</summary>
+public interface IIdempotencyGrain : IGrainWithStringKey
+{
+    /// <summary>Claims the key for <paramref name="attempt"/> if it is new (or its earlier claim lapsed).</summary>
+    Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt);
+
+    /// <summary>Stores the response of the attempt that claimed the key.</summary>
+    Task CompleteAsync(Guid attempt, StoredResponse response);
+
+    /// <summary>Gives the key back after a response that must not be replayed (a 5xx: the request may be retried).</summary>
+    Task AbandonAsync(Guid attempt);
+}
