@@ -246,8 +246,9 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
                 var split = order.Split!;
                 Check(split.FundFen >= 0 && split.PersonalAccountFen >= 0 && split.CashFen >= 0, $"order {id} has a negative part in {split}");
                 Check(split.TotalFen == order.TotalFen, $"order {id}: {split} does not add up to {order.TotalFen}");
-                var settled = atPlatform.SingleOrDefault().Value;
-                Check(settled is { Reversed: false } && settled.Request.FundFen == split.FundFen && settled.Request.PersonalAccountFen == split.PersonalAccountFen,
+                var settled = atPlatform.FirstOrDefault().Value;
+                Check(settled is { Reversed: false } && settled.Request.SettlementId == order.SettlementId
+                    && settled.Request.FundFen == split.FundFen && settled.Request.PersonalAccountFen == split.PersonalAccountFen,
                     $"order {id} is settled but the platform holds {settled?.ToString() ?? "nothing"}");
                 Check(split.CashFen == 0 ? charge is null : charge is { Outcome: CashOutcome.Succeeded } && charge.AmountFen == split.CashFen,
                     $"order {id}: cash {split.CashFen} fen but the cash channel holds {charge?.ToString() ?? "nothing"}");
