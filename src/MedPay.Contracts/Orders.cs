@@ -52,7 +52,14 @@ public sealed record OrderView(
     [property: Id(10)] Failure? Failure,
     [property: Id(11)] ImmutableArray<OrderHistoryEntry> History,
     [property: Id(12)] DateTimeOffset CreatedAt,
-    [property: Id(13)] DateTimeOffset UpdatedAt);
+    [property: Id(13)] DateTimeOffset UpdatedAt,
+    [property: Id(14)] ImmutableArray<RefundView> Refunds,
+    [property: Id(15)] ImmutableArray<NotificationView> Notifications)
+{
+    /// <summary>What has been refunded so far, per bucket (succeeded refunds only).</summary>
+    public Split Refunded => Refunds.Where(r => r.Status == RefundStatus.Succeeded).Aggregate(
+        new Split(0, 0, 0), (sum, r) => new(sum.FundFen + r.Split.FundFen, sum.PersonalAccountFen + r.Split.PersonalAccountFen, sum.CashFen + r.Split.CashFen));
+}
 
 [GenerateSerializer, Immutable, Alias("medpay.CreateOrderResult")]
 public sealed record CreateOrderResult(

@@ -1,0 +1,93 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace MedPay.Contracts;
+
+/// <summary>One line of an order listing; kept in the per-user and per-merchant indexes.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.OrderSummary")]
+public sealed record OrderSummary(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string MerchantId,
+    [property: Id(2)] string MerchantOrderNo,
+    [property: Id(3)] string UserId,
+    [property: Id(4)] OrderStatus Status,
+    [property: Id(5)] long TotalFen,
+    [property: Id(6)] Split? Split,
+    [property: Id(7)] long RefundedFen,
+    [property: Id(8)] DateTimeOffset CreatedAt,
+    [property: Id(9)] DateTimeOffset UpdatedAt);
+
+[GenerateSerializer, Immutable, Alias("medpay.OrderPage")]
+public sealed record OrderPage(
+    [property: Id(0)] ImmutableArray<OrderSummary> Orders,
+    [property: Id(1)] string? NextPageToken);
+
+/// <summary>
+/// One shard of an order index: the orders of one user, or of one merchant on one day (split over
+/// <see cref="OrderIndexKeys.MerchantShards"/> shards by order id), so that no index grain is on every order's path.
+/// </summary>
+public interface IOrderIndexGrain : IGrainWithStringKey
+{
+    /// <summary>Adds or replaces the order's line (the newer <see cref="OrderSummary.UpdatedAt"/> wins).</summary>
+    Task UpsertAsync(OrderSummary summary);
+
+    Task<ImmutableArray<OrderSummary>> ListAsync();
+}
+
+public static class OrderIndexKeys
+{
+    public const int MerchantShards = 8;
+
+    public static string User(string userId) => $"user|{userId}";
+
+    public static string MerchantDay(string merchantId, DateOnly day, int shard) => $"merchant|{merchantId}|{day:yyyy-MM-dd}|{shard}";
+
+    /// <summary>A stable shard for an order id (not string.GetHashCode, which differs between processes).</summary>
+    public static int ShardOf(string orderId)
+    {
+        var hash = 2166136261u;
+        foreach (var c in orderId)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % MerchantShards);
+    }
+}
+
+/// <summary>A merchant's daily statement, checked order by order against the payment-gateway records.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.Reconciliation")]
+public sealed record Reconciliation(
+    [property: Id(0)] string MerchantId,
+    [property: Id(1)] DateOnly Day,
+    [property: Id(2)] int SettledCount,
+    [property: Id(3)] Split Settled,
+    [property: Id(4)] int RefundCount,
+    [property: Id(5)] Split Refunded,
+    [property: Id(6)] ImmutableArray<ReconciliationMismatch> Mismatches)
+{
+    public long SettledTotalFen => Settled.TotalFen;
+
+    public long RefundedTotalFen => Refunded.TotalFen;
+}
+
+/// <summary>One disagreement between an order and the gateway's record of it.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.ReconciliationMismatch")]
+public sealed record ReconciliationMismatch(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] string What,
+    [property: Id(2)] string Order,
+    [property: Id(3)] string Gateway);
+
+/// <summary>Reads across the indexes: listings and statements. A stateless worker, so reads scale out.</summary>
+public interface IOrderQueryGrain : IGrainWithIntegerKey
+{
+    /// <summary>A user's orders, newest first.</summary>
+    Task<OrderPage> ListForUserAsync(string userId, OrderStatus? status, string? pageToken, int pageSize);
+
+    /// <summary>A merchant's orders created on <paramref name="day"/> (UTC), newest first.</summary>
+    Task<OrderPage> ListForMerchantAsync(string merchantId, DateOnly day, OrderStatus? status, string? pageToken, int pageSize);
+
+    /// <summary>The merchant's statement for the orders created on <paramref name="day"/> (UTC).</summary>
+    Task<Reconciliation> ReconcileAsync(string merchantId, DateOnly day);
+}
