@@ -53,6 +53,25 @@ public static class ErrorCodes
     public const string AmountMismatch = "amount_mismatch";
     public const string SettlementUnknown = "settlement_unknown";
 
+    // Refunds, cancellation, merchants
+    public const string InvalidRefundId = "invalid_refund_id";
+    public const string InvalidReason = "invalid_reason";
+    public const string RefundConflict = "refund_conflict";
+    public const string RefundExceedsPaid = "refund_exceeds_paid";
+    public const string OrderNotRefundable = "order_not_refundable";
+    public const string RefundDeclined = "refund_declined";
+    public const string OrderNotCancellable = "order_not_cancellable";
+    public const string OrderCancelled = "order_cancelled";
+    public const string OrderExpired = "order_expired";
+    public const string Unauthorized = "unauthorized";
+    public const string MerchantNotFound = "merchant_not_found";
+    public const string MerchantConflict = "merchant_conflict";
+    public const string InvalidInstitutionCode = "invalid_institution_code";
+    public const string InvalidCallbackUrl = "invalid_callback_url";
+    public const string InvalidName = "invalid_name";
+    public const string InvalidDay = "invalid_day";
+    public const string InvalidPageToken = "invalid_page_token";
+
     // Idempotency
     public const string InvalidIdempotencyKey = "invalid_idempotency_key";
     public const string IdempotencyKeyReused = "idempotency_key_reused";

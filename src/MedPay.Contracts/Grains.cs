@@ -48,6 +48,12 @@ public interface IPaymentGatewayGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<SettlementRecord?> GetAsync();
+
+    /// <summary>One refund exchange (this grain keyed by the refund's settlement id). Idempotent like settlement.</summary>
+    Task<RefundRecord> RefundAsync(RefundRequest request);
+
+    [AlwaysInterleave]
+    Task<RefundRecord?> GetRefundAsync();
 }
 
 /// <summary>What user ids, merchant ids and merchant order numbers look like; they become grain and storage keys.</summary>

@@ -24,6 +24,7 @@ public sealed record OrderState
     /// <summary>The hash of the authorization code that paid (or tried to pay): a repeat with it gets the same answer.</summary>
     [Id(12)] public string? AuthCodeHash { get; init; }
     [Id(13)] public DateTimeOffset? PayingSince { get; init; }
+    [Id(14)] public ImmutableList<RefundView> Refunds { get; init; } = [];
 }
 
 /// <summary>
@@ -287,7 +288,7 @@ public sealed class MedicalOrderGrain(
 
     private OrderView View(OrderState s) => new(
         OrderId, s.Command!.MerchantId, s.Command.MerchantOrderNo, s.Command.UserId, s.Status, s.Command.Items, s.TotalFen,
-        s.Split, s.SettlementId, s.PlatformSettlementRef, s.Failure, [.. s.History], s.CreatedAt, s.UpdatedAt);
+        s.Split, s.SettlementId, s.PlatformSettlementRef, s.Failure, [.. s.History], s.CreatedAt, s.UpdatedAt, [.. s.Refunds], []);
 
     private static string Describe(OrderStatus status) => status.ToString().ToLowerInvariant();
 

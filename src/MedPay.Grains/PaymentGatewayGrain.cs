@@ -9,6 +9,7 @@ namespace MedPay.Grains;
 public sealed record GatewayState
 {
     [Id(0)] public SettlementRecord? Record { get; init; }
+    [Id(1)] public RefundRecord? Refund { get; init; }
 }
 
 /// <summary>
@@ -28,6 +29,83 @@ public sealed class PaymentGatewayGrain(
     private readonly PaymentGatewayOptions _options = options.Value;
 
     public Task<SettlementRecord?> GetAsync() => Task.FromResult(state.State.Record);
+
+    public Task<RefundRecord?> GetRefundAsync() => Task.FromResult(state.State.Refund);
+
+    public Task<RefundRecord> RefundAsync(RefundRequest request) => state.DecideAsync(() => RefundOnceAsync(request));
+
+    private async Task<RefundRecord> RefundOnceAsync(RefundRequest request)
+    {
+        var record = state.State.Refund;
+        if (record is not null && record.Request != request)
+        {
+            throw new InvalidOperationException($"Refund {request.RefundSettlementId} was started with another request.");
+        }
+
+        if (record is { Status: SettlementStatus.Succeeded or SettlementStatus.Declined })
+        {
+            return record;
+        }
+
+        var resumed = record is not null;
+        record ??= new RefundRecord(request.RefundSettlementId, SettlementStatus.Pending, request, null, null, null, clock.UtcNow);
+        if (!resumed)
+        {
+            await state.SaveAsync(state.State with { Refund = record }, this);
+        }
+
+        await hooks.AtAsync(FlowStep.AfterRefundIntent, request.OrderId);
+        record = await DriveRefundAsync(record, resumed);
+        await state.SaveAsync(state.State with { Refund = record with { UpdatedAt = clock.UtcNow } }, this);
+        logger.LogInformation("Refund {RefundSettlementId} is {Status}", request.RefundSettlementId, record.Status);
+        return state.State.Refund!;
+    }
+
+    private async Task<RefundRecord> DriveRefundAsync(RefundRecord record, bool mayHaveSent)
+    {
+        var request = record.Request;
+        if (record.PlatformRef is null && (request.Split.FundFen > 0 || request.Split.PersonalAccountFen > 0))
+        {
+            var send = new PlatformRefundRequest(request.RefundSettlementId, request.OriginalSettlementId, request.OrderId, request.Split.FundFen, request.Split.PersonalAccountFen);
+            var reply = await SendAtMostOnceAsync(
+                mayHaveSent,
+                ct => platform.RefundAsync(send, ct),
+                ct => platform.QueryRefundAsync(request.RefundSettlementId, ct),
+                known => known.Outcome == PlatformOutcome.NotFound);
+            switch (reply)
+            {
+                case null:
+                    return record with { Status = SettlementStatus.Unknown };
+                case { Outcome: not PlatformOutcome.Succeeded }:
+                    return record with { Status = SettlementStatus.Declined, Failure = new(ErrorCodes.RefundDeclined, reply.Reason ?? "The insurance platform declined the refund.") };
+                default:
+                    record = record with { PlatformRef = reply.Reference };
+                    break;
+            }
+        }
+
+        if (request.Split.CashFen > 0 && record.CashRef is null)
+        {
+            var reply = await SendAtMostOnceAsync(
+                mayHaveSent,
+                ct => cash.RefundAsync(request.RefundSettlementId, request.OriginalSettlementId, request.OrderId, request.Split.CashFen, ct),
+                ct => cash.QueryRefundAsync(request.RefundSettlementId, ct),
+                known => known.Outcome == CashOutcome.NotFound);
+            switch (reply)
+            {
+                case null:
+                    return record with { Status = SettlementStatus.Unknown };
+                case { Outcome: not CashOutcome.Succeeded }:
+                    // The insured part may already be back with the platform: a person must settle the cash part.
+                    return record with { Status = SettlementStatus.Unknown, Failure = new(ErrorCodes.RefundDeclined, reply.Reason ?? "The cash channel declined the refund.") };
+                default:
+                    record = record with { CashRef = reply.Reference };
+                    break;
+            }
+        }
+
+        return record with { Status = SettlementStatus.Succeeded, Failure = null };
+    }
 
     public Task<SettlementRecord> SettleAsync(SettlementRequest request) => state.DecideAsync(() => SettleOnceAsync(request));
 

@@ -63,6 +63,12 @@ public enum FlowStep
     AfterSettlement,
     /// <summary>The voucher committed; the order has not recorded "settled".</summary>
     AfterCommit,
+    /// <summary>The order recorded a pending refund; the gateway has not been called.</summary>
+    BeforeRefund,
+    /// <summary>The gateway recorded the refund's intent; the platform has not been called.</summary>
+    AfterRefundIntent,
+    /// <summary>The refund went through at the gateway; the voucher has not been credited.</summary>
+    AfterRefund,
 }
 
 /// <summary>Called at each <see cref="FlowStep"/>. Production does nothing here; tests use it to stop the flow.</summary>

@@ -27,7 +27,14 @@ public interface IInsurancePlatform
     Task<PlatformReply> QueryAsync(string settlementId, CancellationToken cancellationToken);
 
     Task<PlatformReply> ReverseAsync(string settlementId, CancellationToken cancellationToken);
+
+    /// <summary>Refunds the insured part of a settlement (6203), once per refund settlement id.</summary>
+    Task<PlatformReply> RefundAsync(PlatformRefundRequest request, CancellationToken cancellationToken);
+
+    Task<PlatformReply> QueryRefundAsync(string refundSettlementId, CancellationToken cancellationToken);
 }
+
+public sealed record PlatformRefundRequest(string RefundSettlementId, string OriginalSettlementId, string OrderId, long FundFen, long PersonalAccountFen);
 
 public enum CashOutcome
 {
@@ -45,6 +52,11 @@ public interface ICashChannel
     Task<CashReply> ChargeAsync(string settlementId, string orderId, long amountFen, CancellationToken cancellationToken);
 
     Task<CashReply> QueryAsync(string settlementId, CancellationToken cancellationToken);
+
+    /// <summary>Pays cash back, once per refund settlement id.</summary>
+    Task<CashReply> RefundAsync(string refundSettlementId, string originalSettlementId, string orderId, long amountFen, CancellationToken cancellationToken);
+
+    Task<CashReply> QueryRefundAsync(string refundSettlementId, CancellationToken cancellationToken);
 }
 
 /// <summary>A call whose outcome is unknown: it may or may not have taken effect at the other side.</summary>

@@ -30,10 +30,22 @@ public sealed class SandboxScript
 {
     private readonly ConcurrentDictionary<string, SandboxRule> _platform = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SandboxRule> _cash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SandboxRule> _platformRefunds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SandboxRule> _cashRefunds = new(StringComparer.Ordinal);
 
     public void Platform(string orderId, SandboxRule rule) => _platform[orderId] = rule;
 
     public void Cash(string orderId, SandboxRule rule) => _cash[orderId] = rule;
+
+    /// <summary>Scripts the platform's answer to the order's refunds.</summary>
+    public void PlatformRefund(string orderId, SandboxRule rule) => _platformRefunds[orderId] = rule;
+
+    /// <summary>Scripts the cash channel's answer to the order's refunds.</summary>
+    public void CashRefund(string orderId, SandboxRule rule) => _cashRefunds[orderId] = rule;
+
+    internal SandboxRule? TakePlatformRefund(string orderId) => Take(_platformRefunds, orderId);
+
+    internal SandboxRule? TakeCashRefund(string orderId) => Take(_cashRefunds, orderId);
 
     internal SandboxRule? TakePlatform(string orderId) => Take(_platform, orderId);
 
@@ -132,6 +144,41 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
         return Reply(settlement);
     }
 
+    private readonly ConcurrentDictionary<string, PlatformReply> _refunds = new(StringComparer.Ordinal);
+
+    /// <summary>Refunds as the platform recorded them, by refund settlement id.</summary>
+    public IReadOnlyDictionary<string, PlatformReply> Refunds => _refunds;
+
+    public async Task<PlatformReply> RefundAsync(PlatformRefundRequest request, CancellationToken cancellationToken)
+    {
+        var rule = script.TakePlatformRefund(request.OrderId);
+        await SandboxScript.ApplyDelayAsync(rule, cancellationToken);
+        if (_refunds.TryGetValue(request.RefundSettlementId, out var known))
+        {
+            return known;
+        }
+
+        switch (rule?.Fault)
+        {
+            case SandboxFault.Decline:
+                return _refunds.GetOrAdd(request.RefundSettlementId, _ => new(PlatformOutcome.Declined, null, 0, 0, rule.Reason ?? "refund declined by the insurance platform sandbox"));
+            case SandboxFault.Timeout:
+                throw new OutcomeUnknownException("The insurance platform did not answer the refund in time.");
+        }
+
+        if (!_settlements.TryGetValue(request.OriginalSettlementId, out var original) || original.Reversed)
+        {
+            return new(PlatformOutcome.Declined, null, 0, 0, "no such settlement to refund");
+        }
+
+        var refund = _refunds.GetOrAdd(request.RefundSettlementId, _ => new(
+            PlatformOutcome.Succeeded, SandboxScript.Reference("PR", request.RefundSettlementId), request.FundFen, request.PersonalAccountFen, null));
+        return rule?.Fault == SandboxFault.LoseReply ? throw new OutcomeUnknownException("The insurance platform's refund reply was lost.") : refund;
+    }
+
+    public Task<PlatformReply> QueryRefundAsync(string refundSettlementId, CancellationToken cancellationToken) =>
+        Task.FromResult(_refunds.TryGetValue(refundSettlementId, out var known) ? known : new PlatformReply(PlatformOutcome.NotFound, null, 0, 0, null));
+
     private PlatformSettlement Record(PlatformSettleRequest request, bool misreport) =>
         _settlements.GetOrAdd(request.SettlementId, _ => new(
             request,
@@ -192,4 +239,32 @@ public sealed class SandboxCashChannel(SandboxScript script) : ICashChannel
 
     public Task<CashReply> QueryAsync(string settlementId, CancellationToken cancellationToken) =>
         Task.FromResult(_charges.TryGetValue(settlementId, out var known) ? known : new CashReply(CashOutcome.NotFound, null, 0, null));
+
+    private readonly ConcurrentDictionary<string, CashReply> _refunds = new(StringComparer.Ordinal);
+
+    /// <summary>Cash paid back, by refund settlement id.</summary>
+    public IReadOnlyDictionary<string, CashReply> Refunds => _refunds;
+
+    public async Task<CashReply> RefundAsync(string refundSettlementId, string originalSettlementId, string orderId, long amountFen, CancellationToken cancellationToken)
+    {
+        var rule = script.TakeCashRefund(orderId);
+        await SandboxScript.ApplyDelayAsync(rule, cancellationToken);
+        if (_refunds.TryGetValue(refundSettlementId, out var known))
+        {
+            return known;
+        }
+
+        if (rule?.Fault == SandboxFault.Timeout)
+        {
+            throw new OutcomeUnknownException("The cash channel did not answer the refund in time.");
+        }
+
+        var refund = _charges.TryGetValue(originalSettlementId, out var charge) && charge.Outcome == CashOutcome.Succeeded
+            ? _refunds.GetOrAdd(refundSettlementId, _ => new(CashOutcome.Succeeded, SandboxScript.Reference("CR", refundSettlementId), amountFen, null))
+            : new CashReply(CashOutcome.Declined, null, 0, "no such charge to refund");
+        return rule?.Fault == SandboxFault.LoseReply ? throw new OutcomeUnknownException("The cash channel's refund reply was lost.") : refund;
+    }
+
+    public Task<CashReply> QueryRefundAsync(string refundSettlementId, CancellationToken cancellationToken) =>
+        Task.FromResult(_refunds.TryGetValue(refundSettlementId, out var known) ? known : new CashReply(CashOutcome.NotFound, null, 0, null));
 }
