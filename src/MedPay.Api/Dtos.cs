@@ -68,13 +68,80 @@ public sealed record OrderResponse(
     FailureResponse? Failure,
     IReadOnlyList<HistoryResponse> History,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    long RefundedFen,
+    IReadOnlyList<RefundResponse> Refunds,
+    IReadOnlyList<NotificationResponse> Notifications)
 {
     public static OrderResponse From(OrderView o) => new(
         o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, Names.Of(o.Status),
         [.. o.Items.Select(i => new OrderItemResponse(i.Code, i.Name, i.Category.ToString(), i.UnitPriceFen, i.Quantity, i.UnitPriceFen * i.Quantity))],
         o.TotalFen, SplitResponse.From(o.Split), o.SettlementId, o.PlatformSettlementRef, FailureResponse.From(o.Failure),
-        [.. o.History.Select(h => new HistoryResponse(h.At, Names.Of(h.Status), h.Cause))], o.CreatedAt, o.UpdatedAt);
+        [.. o.History.Select(h => new HistoryResponse(h.At, Names.Of(h.Status), h.Cause))], o.CreatedAt, o.UpdatedAt,
+        o.Refunded.TotalFen, [.. o.Refunds.Select(r => RefundResponse.From(o.OrderId, r))], [.. o.Notifications.Select(NotificationResponse.From)]);
+}
+
+public sealed record RefundRequestBody(string? RefundId, long? AmountFen, string? Reason);
+
+public sealed record CancelRequest(string? Reason);
+
+public sealed record RegisterMerchantRequest(string? MerchantId, string? Name, string? InstitutionCode, string? CallbackUrl);
+
+public sealed record CallbackRequest(string? CallbackUrl);
+
+public sealed record RefundResponse(
+    string OrderId,
+    string RefundId,
+    long AmountFen,
+    string Reason,
+    string Status,
+    SplitResponse Split,
+    string RefundSettlementId,
+    string? PlatformRefundRef,
+    FailureResponse? Failure,
+    DateTimeOffset RequestedAt,
+    DateTimeOffset? CompletedAt)
+{
+    public static RefundResponse From(string orderId, RefundView r) => new(
+        orderId, r.RefundId, r.AmountFen, r.Reason, Names.Of(r.Status), SplitResponse.From(r.Split)!, r.RefundSettlementId, r.PlatformRefundRef,
+        FailureResponse.From(r.Failure), r.RequestedAt, r.CompletedAt);
+}
+
+public sealed record NotificationResponse(string EventId, string Type, string Status, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt, string? LastError)
+{
+    public static NotificationResponse From(NotificationView n) => new(n.EventId, n.Type, Names.Of(n.Status), n.Attempts, n.CreatedAt, n.DeliveredAt, n.LastError);
+}
+
+public sealed record MerchantResponse(string MerchantId, string Name, string InstitutionCode, string? CallbackUrl, DateTimeOffset RegisteredAt, DateTimeOffset CredentialsIssuedAt)
+{
+    public static MerchantResponse From(MerchantView m) => new(m.MerchantId, m.Name, m.InstitutionCode, m.CallbackUrl, m.RegisteredAt, m.CredentialsIssuedAt);
+}
+
+public sealed record MerchantCredentialsResponse(MerchantResponse Merchant, string ApiKey, string WebhookSecret)
+{
+    public static MerchantCredentialsResponse From(MerchantCredentials c) => new(MerchantResponse.From(c.Merchant), c.ApiKey, c.WebhookSecret);
+}
+
+public sealed record OrderSummaryResponse(string OrderId, string MerchantId, string MerchantOrderNo, string UserId, string Status, long TotalFen, SplitResponse? Split, long RefundedFen, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static OrderSummaryResponse From(OrderSummary o) =>
+        new(o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, Names.Of(o.Status), o.TotalFen, SplitResponse.From(o.Split), o.RefundedFen, o.CreatedAt, o.UpdatedAt);
+}
+
+public sealed record OrderPageResponse(IReadOnlyList<OrderSummaryResponse> Orders, string? NextPageToken)
+{
+    public static OrderPageResponse From(OrderPage page) => new([.. page.Orders.Select(OrderSummaryResponse.From)], page.NextPageToken);
+}
+
+public sealed record MismatchResponse(string OrderId, string What, string Order, string Gateway);
+
+public sealed record ReconciliationResponse(
+    string MerchantId, string Day, int SettledCount, long TotalFen, SplitResponse Settled, int RefundCount, long RefundedFen, SplitResponse Refunded,
+    IReadOnlyList<MismatchResponse> Mismatches)
+{
+    public static ReconciliationResponse From(Reconciliation r) => new(
+        r.MerchantId, r.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), r.SettledCount, r.SettledTotalFen, SplitResponse.From(r.Settled)!,
+        r.RefundCount, r.RefundedTotalFen, SplitResponse.From(r.Refunded)!, [.. r.Mismatches.Select(m => new MismatchResponse(m.OrderId, m.What, m.Order, m.Gateway))]);
 }
 
 public sealed record PaymentResponse(string OrderId, string Status, string? SettlementId, SplitResponse? Split, string? PlatformSettlementRef, FailureResponse? Failure)
@@ -95,6 +162,7 @@ public static class Names
         OrderStatus.PartiallyRefunded => "partially_refunded",
         OrderStatus.Refunded => "refunded",
         OrderStatus.Cancelled => "cancelled",
+        OrderStatus.Expired => "expired",
         OrderStatus.ManualReview => "manual_review",
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
@@ -107,7 +175,41 @@ public static class Names
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
+    public static string Of(RefundStatus status) => status switch
+    {
+        RefundStatus.Pending => "pending",
+        RefundStatus.Succeeded => "succeeded",
+        _ => "failed",
+    };
+
+    public static string Of(NotificationStatus status) => status switch
+    {
+        NotificationStatus.Pending => "pending",
+        NotificationStatus.Delivered => "delivered",
+        _ => "failed",
+    };
+
     public static string Of(InsuranceType type) => type == InsuranceType.Employee ? "employee" : "resident";
+
+    public static bool TryParseOrderStatus(string? value, out OrderStatus? status)
+    {
+        status = null;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+
+        foreach (var candidate in Enum.GetValues<OrderStatus>())
+        {
+            if (Of(candidate) == value)
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static InsuranceType? ParseInsuranceType(string? value) => value switch
     {

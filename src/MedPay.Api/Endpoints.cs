@@ -14,7 +14,8 @@ public static class Endpoints
         vouchers.MapPost("/{userId}/authorizations", AuthorizeAsync)
             .Accepts<AuthorizeRequest>("application/json").Produces<AuthorizationResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
         vouchers.MapPost("/{userId}/status", SetVoucherStatusAsync)
-            .Accepts<VoucherStatusRequest>("application/json").Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(404);
+            .Accepts<VoucherStatusRequest>("application/json").Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+        vouchers.MapGet("/{userId}/orders", ListUserOrdersAsync).Produces<OrderPageResponse>().ProducesProblem(400).ProducesProblem(404);
 
         var orders = app.MapGroup("/v1/orders").WithTags("Orders");
         orders.MapPost("", CreateOrderAsync)
@@ -99,8 +100,13 @@ public static class Endpoints
         return Results.Created((string?)null, new AuthorizationResponse(grant.AuthCode, grant.MerchantId, grant.MaxAmountFen, grant.MerchantOrderNo, grant.ExpiresAt));
     }
 
-    private static async Task<IResult> SetVoucherStatusAsync(string userId, HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> SetVoucherStatusAsync(string userId, HttpRequest request, IGrainFactory grains, IConfiguration configuration)
     {
+        if (Callers.Operator(request.HttpContext, configuration) is { } unauthorized)
+        {
+            return unauthorized;
+        }
+
         if (!Ids.IsValid(userId))
         {
             return VoucherNotFound();
@@ -180,6 +186,27 @@ public static class Endpoints
 
         var view = OrderResponse.From(result.Value!.Order);
         return result.Value.Created ? Results.Created($"/v1/orders/{Uri.EscapeDataString(orderId)}", view) : Results.Ok(view);
+    }
+
+    private static async Task<IResult> ListUserOrdersAsync(string userId, string? status, string? pageToken, int? pageSize, IGrainFactory grains)
+    {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
+        if (!Names.TryParseOrderStatus(status, out var filter))
+        {
+            return Problems.For(ErrorCodes.InvalidRequest, "status must be an order status such as settled or partially_refunded.");
+        }
+
+        var voucher = await grains.GetGrain<IEVoucherGrain>(userId).GetAsync();
+        if (!voucher.IsOk)
+        {
+            return Problems.For(voucher.Error!);
+        }
+
+        return await Listing.PageAsync(() => grains.GetGrain<IOrderQueryGrain>(0).ListForUserAsync(userId, filter, pageToken, pageSize ?? 20));
     }
 
     private static async Task<IResult> GetOrderAsync(string orderId, IGrainFactory grains)

@@ -78,8 +78,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         await original.WriteAsync(response.Body, context.RequestAborted);
     }
 
-    /// <summary>Until callers authenticate, every caller of the public API shares one scope; keys are still per route.</summary>
-    private static string Caller(HttpContext context) => context.User.Identity?.Name ?? "public";
+    private static string Caller(HttpContext context) => Callers.Scope(context);
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
     {

@@ -60,6 +60,7 @@ public static class MedPayApi
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapMedPay();
+        app.MapMedPayMerchants();
         return app;
     }
 

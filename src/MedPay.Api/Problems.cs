@@ -9,8 +9,13 @@ public static class Problems
 
     public static int StatusOf(string code) => code switch
     {
-        ErrorCodes.VoucherNotFound or ErrorCodes.OrderNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.VoucherConflict or ErrorCodes.OrderConflict or ErrorCodes.OrderAlreadyPaid or ErrorCodes.OrderNotPayable => StatusCodes.Status409Conflict,
+        ErrorCodes.VoucherNotFound or ErrorCodes.OrderNotFound or ErrorCodes.MerchantNotFound or "not_found" => StatusCodes.Status404NotFound,
+        ErrorCodes.VoucherConflict or ErrorCodes.OrderConflict or ErrorCodes.OrderAlreadyPaid or ErrorCodes.OrderNotPayable or ErrorCodes.OrderCancelled
+            or ErrorCodes.OrderExpired or ErrorCodes.OrderNotCancellable or ErrorCodes.OrderNotRefundable or ErrorCodes.RefundConflict
+            or ErrorCodes.MerchantConflict => StatusCodes.Status409Conflict,
+        ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorCodes.RefundExceedsPaid => StatusCodes.Status422UnprocessableEntity,
+        ErrorCodes.RefundDeclined => StatusCodes.Status402PaymentRequired,
         ErrorCodes.AuthUnknown or ErrorCodes.AuthExpired or ErrorCodes.AuthUsed or ErrorCodes.AuthWrongMerchant or ErrorCodes.AuthWrongOrder
             or ErrorCodes.AuthOverAmount or ErrorCodes.VoucherSuspended or ErrorCodes.VoucherRevoked => StatusCodes.Status403Forbidden,
         ErrorCodes.InsufficientBalance or ErrorCodes.PlatformDeclined or ErrorCodes.CashDeclined => StatusCodes.Status402PaymentRequired,

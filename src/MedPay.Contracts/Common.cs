@@ -64,6 +64,7 @@ public enum OrderStatus
     Refunded = 5,
     Cancelled = 6,
     ManualReview = 7,
+    Expired = 8,
 }
 
 /// <summary>What a record's ToString shows in place of a secret (an authorization code, a national ID, a name).</summary>

@@ -24,6 +24,9 @@ public interface IEVoucherGrain : IGrainWithStringKey
     Task ReleaseAsync(string orderId);
 
     Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason);
+
+    /// <summary>Credits a refund's personal-account part back (and its fund part off the year's total). Idempotent per refund.</summary>
+    Task CreditRefundAsync(string orderId, string refundId, Split split);
 }
 
 /// <summary>A medical service order, keyed by <c>{merchantId}~{merchantOrderNo}</c>: the coordinator of its payment.</summary>
@@ -35,6 +38,12 @@ public interface IMedicalOrderGrain : IGrainWithStringKey
     Task<Result<OrderView>> GetAsync();
 
     Task<Result<PaymentResult>> PayAsync(PayOrderCommand command);
+
+    /// <summary>Refunds part or all of a paid order. Idempotent by refund id.</summary>
+    Task<Result<RefundView>> RefundAsync(RefundCommand command);
+
+    /// <summary>Cancels an unpaid order. Cancelling a cancelled order returns it.</summary>
+    Task<Result<OrderView>> CancelAsync(string reason);
 
     /// <summary>Asked by the voucher about a reservation held too long: finish the payment, or give the reservation back.</summary>
     [OneWay]

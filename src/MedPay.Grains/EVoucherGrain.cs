@@ -38,6 +38,8 @@ public sealed record VoucherState
     /// <summary>Every committed payment, by order id: the voucher's ledger (balance = opening − Σ personal).</summary>
     [Id(14)] public ImmutableDictionary<string, Reservation> Committed { get; init; } = ImmutableDictionary<string, Reservation>.Empty;
     [Id(15)] public DateTimeOffset OpenedAt { get; init; }
+    /// <summary>Every refund credited back, by "{orderId}/{refundId}": balance = opening − Σ committed personal + Σ refunded personal.</summary>
+    [Id(16)] public ImmutableDictionary<string, Split> Refunds { get; init; } = ImmutableDictionary<string, Split>.Empty;
 }
 
 public sealed class EVoucherGrain(
@@ -319,6 +321,24 @@ public sealed class EVoucherGrain(
 
         await state.SaveAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = consents }, this);
     }
+
+    public Task CreditRefundAsync(string orderId, string refundId, Split split) => state.DecideAsync(async () =>
+    {
+        var current = state.State;
+        var key = $"{orderId}/{refundId}";
+        if (!current.Opened || current.Refunds.ContainsKey(key))
+        {
+            return;
+        }
+
+        var year = ForYear(current.Accumulators, clock.UtcNow.Year);
+        await state.SaveAsync(current with
+        {
+            BalanceFen = current.BalanceFen + split.PersonalAccountFen,
+            Accumulators = year with { FundPaidFen = Math.Max(0, year.FundPaidFen - split.FundFen) },
+            Refunds = current.Refunds.Add(key, split),
+        }, this);
+    });
 
     public Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason) => state.DecideAsync(() => SetStatusOnceAsync(status, reason));
 

@@ -1,10 +1,25 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
+using MedPay.Grains.Notifications;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
+
+/// <summary>A result notification waiting in the order's outbox, written in the same state write as the outcome it reports.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.OutboxEvent")]
+public sealed record OutboxEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] string Body,
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] NotificationStatus Status,
+    [property: Id(5)] int Attempts,
+    [property: Id(6)] DateTimeOffset NextAttemptAt,
+    [property: Id(7)] DateTimeOffset? DeliveredAt,
+    [property: Id(8)] string? LastError);
 
 [GenerateSerializer, Immutable, Alias("medpay.OrderState")]
 public sealed record OrderState
@@ -25,30 +40,39 @@ public sealed record OrderState
     [Id(12)] public string? AuthCodeHash { get; init; }
     [Id(13)] public DateTimeOffset? PayingSince { get; init; }
     [Id(14)] public ImmutableList<RefundView> Refunds { get; init; } = [];
+    [Id(15)] public ImmutableList<OutboxEvent> Outbox { get; init; } = [];
 }
 
 /// <summary>
-/// The coordinator of one order's payment and a durable state machine: it writes "paying, settlement S" before the
-/// settlement leaves MedPay, and while it is paying a reminder drives the settlement forward after any crash. Every
-/// step (reserve, settle, commit, release) is idempotent by order id and settlement id, so resuming is always safe.
+/// The coordinator of one order: its payment, refunds, cancellation and expiry, and the notifications of their outcomes.
+/// A durable state machine: it writes its intent ("paying, settlement S", "refund R pending") before anything leaves
+/// MedPay, and while any work is open (unpaid, paying, refunding, notifying) a reminder drives it forward after any crash.
+/// Every step is idempotent by order id, settlement id and refund id, so resuming is always safe.
 /// </summary>
 public sealed class MedicalOrderGrain(
     [PersistentState("order", MedPayGrainServices.StorageName)] IPersistentState<OrderState> state,
     IClock clock,
     IPaymentFlowHooks hooks,
+    ICallbackSender callbacks,
     IOptions<RecoveryOptions> recovery,
+    IOptions<OrderOptions> orderOptions,
+    IOptions<NotificationOptions> notificationOptions,
     ILogger<MedicalOrderGrain> logger) : Grain, IMedicalOrderGrain, IRemindable
 {
     private const string ResumeReminder = "resume";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>What was last written; readers that interleave with a payment see only durable state.</summary>
     private OrderState _durable = null!;
+    private bool? _reminderRegistered;
+    private IGrainTimer? _deliveryTimer;
 
     private string OrderId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _durable = state.State;
+        ScheduleDelivery();
         return Task.CompletedTask;
     }
 
@@ -59,6 +83,10 @@ public sealed class MedicalOrderGrain(
 
     public Task<Result<PaymentResult>> PayAsync(PayOrderCommand command) => state.DecideAsync(() => PayOnceAsync(command), Reloaded);
 
+    public Task<Result<RefundView>> RefundAsync(RefundCommand command) => state.DecideAsync(() => RefundOnceAsync(command), Reloaded);
+
+    public Task<Result<OrderView>> CancelAsync(string reason) => state.DecideAsync(() => CancelOnceAsync(reason, OrderStatus.Cancelled), Reloaded);
+
     public Task ReconcileAsync() => state.DecideAsync(ReconcileOnceAsync, Reloaded);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -68,15 +96,30 @@ public sealed class MedicalOrderGrain(
             return;
         }
 
-        if (state.State.Status == OrderStatus.Paying)
+        await state.DecideAsync(ResumeOnceAsync, Reloaded);
+    }
+
+    /// <summary>Drives every piece of open work one step further: expiry, settlement, refunds, notifications.</summary>
+    private async Task ResumeOnceAsync()
+    {
+        var current = state.State;
+        if (current.Status == OrderStatus.Created && clock.UtcNow - current.CreatedAt >= orderOptions.Value.UnpaidExpiry)
+        {
+            await CancelOnceAsync("not paid in time", OrderStatus.Expired);
+        }
+        else if (current.Status == OrderStatus.Paying)
         {
             logger.LogInformation("Order {OrderId}: resuming its settlement", OrderId);
-            await state.DecideAsync(SettleAsync, Reloaded);
+            await SettleAsync();
         }
-        else
+
+        foreach (var pending in state.State.Refunds.Where(r => r.Status == RefundStatus.Pending).ToList())
         {
-            await StopResumingAsync();
+            await DriveRefundAsync(pending);
         }
+
+        await DeliverDueAsync();
+        await UpdateReminderAsync();
     }
 
     private async Task<Result<CreateOrderResult>> CreateOnceAsync(CreateOrderCommand command)
@@ -115,6 +158,7 @@ public sealed class MedicalOrderGrain(
             CreatedAt = now,
             UpdatedAt = now,
         });
+        await UpdateReminderAsync();
         return new CreateOrderResult(View(state.State), Created: true);
     }
 
@@ -138,6 +182,10 @@ public sealed class MedicalOrderGrain(
                 return await SettleAsync();
             case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
                 return new Failure(ErrorCodes.OrderAlreadyPaid, "The order is already paid.");
+            case OrderStatus.Cancelled:
+                return new Failure(ErrorCodes.OrderCancelled, "The order was cancelled and cannot be paid.");
+            case OrderStatus.Expired:
+                return new Failure(ErrorCodes.OrderExpired, "The order expired unpaid and cannot be paid.");
             case not OrderStatus.Created:
                 return new Failure(ErrorCodes.OrderNotPayable, $"The order is {Describe(current.Status)} and cannot be paid.");
         }
@@ -148,7 +196,8 @@ public sealed class MedicalOrderGrain(
             OrderId, order.MerchantId, order.MerchantOrderNo, command.AuthCode ?? "", SettlementIdFor(OrderId), order.Items, command.MaxCashFen));
         if (reserved.Error is { Code: ErrorCodes.InsufficientBalance } insufficient)
         {
-            await MoveAsync(OrderStatus.Failed, insufficient.Message, s => s with { Failure = insufficient, AuthCodeHash = Fingerprints.AuthCode(command.AuthCode!) });
+            await MoveAsync(OrderStatus.Failed, insufficient.Message, s => s with { Failure = insufficient, AuthCodeHash = Fingerprints.AuthCode(command.AuthCode!) }, "order.failed");
+            await UpdateReminderAsync();
             return Result();
         }
 
@@ -172,9 +221,128 @@ public sealed class MedicalOrderGrain(
                 AuthCodeHash = Fingerprints.AuthCode(command.AuthCode!),
                 PayingSince = clock.UtcNow,
             });
-        await this.RegisterOrUpdateReminder(ResumeReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
+        await UpdateReminderAsync();
         await hooks.AtAsync(FlowStep.AfterIntent, OrderId);
         return await SettleAsync();
+    }
+
+    private async Task<Result<RefundView>> RefundOnceAsync(RefundCommand command)
+    {
+        var current = state.State;
+        if (current.Command is null)
+        {
+            return NotFound();
+        }
+
+        if (!OrderRules.IsId(command.RefundId))
+        {
+            return new Failure(ErrorCodes.InvalidRefundId, "refundId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(command.Reason) || command.Reason.Length > 200)
+        {
+            return new Failure(ErrorCodes.InvalidReason, "reason must be 1 to 200 characters.");
+        }
+
+        if (current.Refunds.Find(r => r.RefundId == command.RefundId) is { } known)
+        {
+            // The same refund again: its outcome (finishing it if it is still open), never a second refund.
+            return known.AmountFen != command.AmountFen || known.Reason != command.Reason
+                ? new Failure(ErrorCodes.RefundConflict, "This refund id was used for a refund with another amount or reason.")
+                : known.Status == RefundStatus.Pending ? await DriveRefundAsync(known) : known;
+        }
+
+        if (current.Status is not (OrderStatus.Settled or OrderStatus.PartiallyRefunded))
+        {
+            return new Failure(ErrorCodes.OrderNotRefundable, $"The order is {Describe(current.Status)}; only a paid order can be refunded.");
+        }
+
+        if (command.AmountFen < 1)
+        {
+            return new Failure(ErrorCodes.InvalidAmount, "amountFen must be at least 1.");
+        }
+
+        var committed = current.Refunds.Where(r => r.Status != RefundStatus.Failed).Aggregate(new Split(0, 0, 0), (sum, r) => RefundSplit.Add(sum, r.Split));
+        if (RefundSplit.Compute(current.Split!, committed, command.AmountFen) is not { } split)
+        {
+            return new Failure(ErrorCodes.RefundExceedsPaid, $"At most {current.Split!.TotalFen - committed.TotalFen} fen can still be refunded.");
+        }
+
+        var now = clock.UtcNow;
+        var refund = new RefundView(command.RefundId, command.AmountFen, command.Reason, RefundStatus.Pending, split, $"{OrderId}{OrderIds.Separator}refund-{command.RefundId}", null, null, now, null);
+        await SaveAsync(current with
+        {
+            Refunds = current.Refunds.Add(refund),
+            UpdatedAt = now,
+            History = current.History.Add(new(now, current.Status, $"refund {refund.RefundId} of {refund.AmountFen} fen requested: {command.Reason}")),
+        });
+        await UpdateReminderAsync();
+        await hooks.AtAsync(FlowStep.BeforeRefund, OrderId);
+        return await DriveRefundAsync(refund);
+    }
+
+    private async Task<RefundView> DriveRefundAsync(RefundView refund)
+    {
+        var current = state.State;
+        var record = await GrainFactory.GetGrain<IPaymentGatewayGrain>(refund.RefundSettlementId)
+            .RefundAsync(new RefundRequest(refund.RefundSettlementId, current.SettlementId!, OrderId, refund.RefundId, refund.Split));
+        await hooks.AtAsync(FlowStep.AfterRefund, OrderId);
+        switch (record.Status)
+        {
+            case SettlementStatus.Succeeded:
+                await GrainFactory.GetGrain<IEVoucherGrain>(current.Command!.UserId).CreditRefundAsync(OrderId, refund.RefundId, refund.Split);
+                var done = refund with { Status = RefundStatus.Succeeded, PlatformRefundRef = record.PlatformRef, CompletedAt = clock.UtcNow };
+                var refundedAll = state.State.Refunds.Where(r => r.Status == RefundStatus.Succeeded).Sum(r => r.AmountFen) + refund.AmountFen == current.Split!.TotalFen;
+                await MoveAsync(
+                    refundedAll ? OrderStatus.Refunded : OrderStatus.PartiallyRefunded,
+                    $"refund {refund.RefundId} of {refund.AmountFen} fen: fund {refund.Split.FundFen}, personal account {refund.Split.PersonalAccountFen}, cash {refund.Split.CashFen}",
+                    s => s with { Refunds = Replace(s.Refunds, done) },
+                    "order.refunded",
+                    done);
+                break;
+            case SettlementStatus.Declined:
+                var failed = refund with { Status = RefundStatus.Failed, Failure = record.Failure, CompletedAt = clock.UtcNow };
+                var now = clock.UtcNow;
+                await SaveAsync(state.State with
+                {
+                    Refunds = Replace(state.State.Refunds, failed),
+                    UpdatedAt = now,
+                    History = state.State.History.Add(new(now, state.State.Status, $"refund {refund.RefundId} failed: {record.Failure?.Message}")),
+                });
+                break;
+            default:
+                logger.LogWarning("Order {OrderId}: the outcome of refund {RefundId} is unknown; it stays pending", OrderId, refund.RefundId);
+                break;
+        }
+
+        await UpdateReminderAsync();
+        return state.State.Refunds.Find(r => r.RefundId == refund.RefundId)!;
+    }
+
+    private async Task<Result<OrderView>> CancelOnceAsync(string reason, OrderStatus to)
+    {
+        var current = state.State;
+        if (current.Command is null)
+        {
+            return NotFound();
+        }
+
+        if (current.Status == to)
+        {
+            return View(current);
+        }
+
+        if (current.Status != OrderStatus.Created)
+        {
+            return new Failure(ErrorCodes.OrderNotCancellable, $"The order is {Describe(current.Status)}; only an unpaid order can be cancelled.");
+        }
+
+        // A reservation left behind by an interrupted payment is given back with the order.
+        await GrainFactory.GetGrain<IEVoucherGrain>(current.Command.UserId).ReleaseAsync(OrderId);
+        var cause = to == OrderStatus.Expired ? $"expired: {reason}" : $"cancelled: {reason}";
+        await MoveAsync(to, cause, s => s, to == OrderStatus.Expired ? "order.expired" : "order.cancelled");
+        await UpdateReminderAsync();
+        return View(state.State);
     }
 
     /// <summary>
@@ -193,7 +361,7 @@ public sealed class MedicalOrderGrain(
             case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
                 await voucher!.CommitAsync(OrderId);
                 break;
-            case OrderStatus.Created or OrderStatus.Failed or OrderStatus.Cancelled when voucher is not null:
+            case OrderStatus.Created or OrderStatus.Failed or OrderStatus.Cancelled or OrderStatus.Expired when voucher is not null:
                 logger.LogInformation("Order {OrderId}: releasing a reservation it never settled", OrderId);
                 await voucher.ReleaseAsync(OrderId);
                 break;
@@ -215,26 +383,22 @@ public sealed class MedicalOrderGrain(
             case SettlementStatus.Succeeded:
                 await voucher.CommitAsync(OrderId);
                 await hooks.AtAsync(FlowStep.AfterCommit, OrderId);
-                await MoveAsync(OrderStatus.Settled, $"settled at the platform as {record.PlatformRef}", s => s with { PlatformSettlementRef = record.PlatformRef });
-                await StopResumingAsync();
+                await MoveAsync(OrderStatus.Settled, $"settled at the platform as {record.PlatformRef}", s => s with { PlatformSettlementRef = record.PlatformRef }, "order.settled");
                 break;
             case SettlementStatus.Declined:
                 await voucher.ReleaseAsync(OrderId);
-                await MoveAsync(OrderStatus.Failed, record.Failure!.Message, s => s with { Failure = record.Failure });
-                await StopResumingAsync();
+                await MoveAsync(OrderStatus.Failed, record.Failure!.Message, s => s with { Failure = record.Failure }, "order.failed");
                 break;
             case SettlementStatus.Mismatch:
                 // Rule 5: amounts reported back that disagree are never overwritten; a person decides.
-                await MoveAsync(OrderStatus.ManualReview, record.Failure!.Message, s => s with { Failure = record.Failure, PlatformSettlementRef = record.PlatformRef });
-                await StopResumingAsync();
+                await MoveAsync(OrderStatus.ManualReview, record.Failure!.Message, s => s with { Failure = record.Failure, PlatformSettlementRef = record.PlatformRef }, "order.manual_review");
                 break;
             default:
                 var waited = clock.UtcNow - (current.PayingSince ?? current.UpdatedAt);
                 if (waited >= recovery.Value.ManualReviewAfter)
                 {
                     var reason = $"the outcome of settlement {record.SettlementId} is still unknown after {waited.TotalMinutes:F0} minutes";
-                    await MoveAsync(OrderStatus.ManualReview, reason, s => s with { Failure = new(ErrorCodes.SettlementUnknown, reason) });
-                    await StopResumingAsync();
+                    await MoveAsync(OrderStatus.ManualReview, reason, s => s with { Failure = new(ErrorCodes.SettlementUnknown, reason) }, "order.manual_review");
                 }
                 else
                 {
@@ -244,41 +408,178 @@ public sealed class MedicalOrderGrain(
                 break;
         }
 
+        await UpdateReminderAsync();
         return Result();
     }
 
-    private async Task StopResumingAsync()
+    /// <summary>The resume reminder exists exactly while the order has open work.</summary>
+    private async Task UpdateReminderAsync()
     {
-        if (await this.GetReminder(ResumeReminder) is { } reminder)
+        var s = state.State;
+        var open = s.Status is OrderStatus.Created or OrderStatus.Paying
+            || s.Refunds.Any(r => r.Status == RefundStatus.Pending)
+            || s.Outbox.Any(e => e.Status == NotificationStatus.Pending);
+        if (open && _reminderRegistered != true)
         {
-            await this.UnregisterReminder(reminder);
+            await this.RegisterOrUpdateReminder(ResumeReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
+            _reminderRegistered = true;
+        }
+        else if (!open && _reminderRegistered != false)
+        {
+            if (await this.GetReminder(ResumeReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            _reminderRegistered = false;
         }
     }
 
-    private async Task MoveAsync(OrderStatus to, string cause, Func<OrderState, OrderState> change)
+    /// <summary>Moves the order and, for an outcome the merchant is told about, puts the notification in the outbox in the same write.</summary>
+    private async Task MoveAsync(OrderStatus to, string cause, Func<OrderState, OrderState> change, string? notify = null, RefundView? refund = null)
     {
         var current = state.State;
         OrderTransitions.EnsureCanMove(current.Status, to);
         var now = clock.UtcNow;
-        await SaveAsync(change(current) with
+        var next = change(current) with
         {
             Status = to,
             UpdatedAt = now,
             History = current.History.Add(new(now, to, cause)),
-        });
+        };
+        if (notify is not null)
+        {
+            var eventId = refund is null ? $"{OrderId}:{notify}" : $"{OrderId}:{notify}:{refund.RefundId}";
+            next = next with { Outbox = next.Outbox.Add(new OutboxEvent(eventId, notify, EventBody(eventId, notify, next, refund, now), now, NotificationStatus.Pending, 0, now, null, null)) };
+        }
+
+        await SaveAsync(next);
         logger.LogInformation("Order {OrderId} is {Status}", OrderId, to);
+        if (notify is not null)
+        {
+            ScheduleDelivery();
+        }
+    }
+
+    private string EventBody(string eventId, string type, OrderState s, RefundView? refund, DateTimeOffset at) => JsonSerializer.Serialize(new
+    {
+        eventId,
+        type,
+        occurredAt = at,
+        order = new
+        {
+            orderId = OrderId,
+            merchantId = s.Command!.MerchantId,
+            merchantOrderNo = s.Command.MerchantOrderNo,
+            userId = s.Command.UserId,
+            status = WireName(s.Status),
+            totalFen = s.TotalFen,
+            split = s.Split is null ? null : new { fundFen = s.Split.FundFen, personalAccountFen = s.Split.PersonalAccountFen, cashFen = s.Split.CashFen },
+            settlementId = s.SettlementId,
+            platformSettlementRef = s.PlatformSettlementRef,
+            failure = s.Failure is null ? null : new { code = s.Failure.Code, message = s.Failure.Message },
+        },
+        refund = refund is null ? null : new
+        {
+            refundId = refund.RefundId,
+            amountFen = refund.AmountFen,
+            split = new { fundFen = refund.Split.FundFen, personalAccountFen = refund.Split.PersonalAccountFen, cashFen = refund.Split.CashFen },
+            platformRefundRef = refund.PlatformRefundRef,
+        },
+    }, Json);
+
+    private void ScheduleDelivery()
+    {
+        var due = state.State.Outbox.Where(e => e.Status == NotificationStatus.Pending).Select(e => (DateTimeOffset?)e.NextAttemptAt).Min();
+        _deliveryTimer?.Dispose();
+        _deliveryTimer = null;
+        if (due is { } at)
+        {
+            var delay = at - clock.UtcNow;
+            _deliveryTimer = this.RegisterGrainTimer(
+                () => state.DecideAsync(DeliverDueAsync, Reloaded),
+                new GrainTimerCreationOptions { DueTime = delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Period = Timeout.InfiniteTimeSpan });
+        }
+    }
+
+    /// <summary>Sends every notification that is due; at-least-once, each with its stable event id.</summary>
+    private async Task DeliverDueAsync()
+    {
+        var now = clock.UtcNow;
+        var due = state.State.Outbox.Where(e => e.Status == NotificationStatus.Pending && e.NextAttemptAt <= now).ToList();
+        if (due.Count > 0)
+        {
+            var target = await GrainFactory.GetGrain<IMerchantGrain>(state.State.Command!.MerchantId).GetCallbackTargetAsync();
+            var outbox = state.State.Outbox;
+            foreach (var pending in due)
+            {
+                outbox = outbox.Replace(pending, await DeliverAsync(pending, target));
+            }
+
+            await SaveAsync(state.State with { Outbox = outbox });
+            await UpdateReminderAsync();
+        }
+
+        ScheduleDelivery();
+    }
+
+    private async Task<OutboxEvent> DeliverAsync(OutboxEvent pending, CallbackTarget? target)
+    {
+        var options = notificationOptions.Value;
+        if (target?.Url is not { } url)
+        {
+            return pending with { Status = NotificationStatus.Failed, LastError = target is null ? "the merchant is not registered" : "the merchant has no callback address" };
+        }
+
+        var attempt = await callbacks.SendAsync(new CallbackMessage(new Uri(url), target.WebhookSecret, pending.EventId, pending.Type, System.Text.Encoding.UTF8.GetBytes(pending.Body)), CancellationToken.None);
+        var attempts = pending.Attempts + 1;
+        if (attempt.Acknowledged)
+        {
+            return pending with { Status = NotificationStatus.Delivered, Attempts = attempts, DeliveredAt = clock.UtcNow, LastError = null };
+        }
+
+        logger.LogWarning("Order {OrderId}: notification {EventId} not acknowledged (attempt {Attempts}): {Error}", OrderId, pending.EventId, attempts, attempt.Error);
+        return attempts >= options.MaxAttempts
+            ? pending with { Status = NotificationStatus.Failed, Attempts = attempts, LastError = attempt.Error }
+            : pending with { Attempts = attempts, LastError = attempt.Error, NextAttemptAt = clock.UtcNow + CallbackBackoff.After(attempts, options.FirstRetry, options.MaxRetry, Random.Shared) };
     }
 
     private async Task SaveAsync(OrderState next)
     {
         await state.SaveAsync(next, this);
         _durable = next;
+        await IndexAsync(next);
     }
 
-    private void Reloaded() => _durable = state.State;
+    /// <summary>Keeps the user's and the merchant's listings current. They are derived data: a failure is logged, not fatal.</summary>
+    private async Task IndexAsync(OrderState s)
+    {
+        var order = s.Command!;
+        var summary = new OrderSummary(OrderId, order.MerchantId, order.MerchantOrderNo, order.UserId, s.Status, s.TotalFen, s.Split,
+            s.Refunds.Where(r => r.Status == RefundStatus.Succeeded).Sum(r => r.AmountFen), s.CreatedAt, s.UpdatedAt);
+        try
+        {
+            await Task.WhenAll(
+                GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(order.UserId)).UpsertAsync(summary),
+                GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.MerchantDay(order.MerchantId, DateOnly.FromDateTime(s.CreatedAt.UtcDateTime), OrderIndexKeys.ShardOf(OrderId))).UpsertAsync(summary));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Order {OrderId}: its listings could not be updated", OrderId);
+        }
+    }
+
+    private void Reloaded()
+    {
+        _durable = state.State;
+        _reminderRegistered = null;
+    }
 
     /// <summary>One settlement per order: a failed payment is final, and a repeat resumes the same settlement.</summary>
     public static string SettlementIdFor(string orderId) => $"{orderId}{OrderIds.Separator}1";
+
+    private static ImmutableList<RefundView> Replace(ImmutableList<RefundView> refunds, RefundView refund) =>
+        refunds.Replace(refunds.Find(r => r.RefundId == refund.RefundId)!, refund);
 
     private PaymentResult Result()
     {
@@ -288,9 +589,17 @@ public sealed class MedicalOrderGrain(
 
     private OrderView View(OrderState s) => new(
         OrderId, s.Command!.MerchantId, s.Command.MerchantOrderNo, s.Command.UserId, s.Status, s.Command.Items, s.TotalFen,
-        s.Split, s.SettlementId, s.PlatformSettlementRef, s.Failure, [.. s.History], s.CreatedAt, s.UpdatedAt, [.. s.Refunds], []);
+        s.Split, s.SettlementId, s.PlatformSettlementRef, s.Failure, [.. s.History], s.CreatedAt, s.UpdatedAt, [.. s.Refunds],
+        [.. s.Outbox.Select(e => new NotificationView(e.EventId, e.Type, e.Status, e.Attempts, e.CreatedAt, e.DeliveredAt, e.LastError))]);
 
-    private static string Describe(OrderStatus status) => status.ToString().ToLowerInvariant();
+    private static string Describe(OrderStatus status) => WireName(status).Replace('_', ' ');
+
+    private static string WireName(OrderStatus status) => status switch
+    {
+        OrderStatus.PartiallyRefunded => "partially_refunded",
+        OrderStatus.ManualReview => "manual_review",
+        _ => status.ToString().ToLowerInvariant(),
+    };
 
     private static Failure NotFound() => new(ErrorCodes.OrderNotFound, "No such order.");
 }

@@ -1,4 +1,5 @@
 using MedPay.Grains.Domain;
+using MedPay.Grains.Notifications;
 using MedPay.Grains.Platform;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +49,30 @@ public sealed class RecoveryOptions
     public TimeSpan ManualReviewAfter { get; set; } = TimeSpan.FromMinutes(30);
 }
 
+/// <summary>Unpaid orders: <c>MedPay:Orders</c>.</summary>
+public sealed class OrderOptions
+{
+    public const string Section = "MedPay:Orders";
+
+    /// <summary>An order not paid this long after it was created expires; anything reserved for it is released.</summary>
+    public TimeSpan UnpaidExpiry { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>Result notifications to the merchant's callback address: <c>MedPay:Notifications</c>.</summary>
+public sealed class NotificationOptions
+{
+    public const string Section = "MedPay:Notifications";
+
+    /// <summary>Delivery attempts before a notification is given up (and shown as failed on the order).</summary>
+    public int MaxAttempts { get; set; } = 10;
+
+    public TimeSpan FirstRetry { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan MaxRetry { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
 /// <summary>The step boundaries of a payment, where tests may stop the flow (and kill the silo).</summary>
 public enum FlowStep
 {
@@ -94,6 +119,12 @@ public static class MedPayGrainServices
         services.AddOptions<PaymentGatewayOptions>().Bind(configuration.GetSection(PaymentGatewayOptions.Section));
         services.AddOptions<RecoveryOptions>().Bind(configuration.GetSection(RecoveryOptions.Section));
         services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
+        services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.Section));
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
+        // Signatures carry wall-clock time: receivers check it against theirs.
+        services.TryAddSingleton<ICallbackSender>(sp => new HttpCallbackSender(
+            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = sp.GetRequiredService<IOptions<NotificationOptions>>().Value.CallTimeout },
+            new SystemClock()));
         services.TryAddSingleton<IPaymentFlowHooks, NoFlowHooks>();
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));
         services.TryAddSingleton<IClock, SystemClock>();

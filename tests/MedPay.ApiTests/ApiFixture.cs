@@ -23,7 +23,23 @@ public sealed class ApiFixture : IAsyncLifetime
     private IHost _silo = null!;
     private WebApplication _api = null!;
 
+    public const string OperatorToken = "test-operator-token";
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>A client with no credentials: the medical service application acting for a user.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>A client with the operator token.</summary>
+    public HttpClient Operator { get; private set; } = null!;
+
+    /// <summary>A client with a merchant's credential.</summary>
+    public HttpClient MerchantClient(string merchantId, string apiKey)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", $"{merchantId}.{apiKey}");
+        return client;
+    }
 
     public SandboxScript Script { get; private set; } = null!;
 
@@ -61,16 +77,20 @@ public sealed class ApiFixture : IAsyncLifetime
         Platform = (SandboxInsurancePlatform)_silo.Services.GetRequiredService<IInsurancePlatform>();
 
         _api = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],
+            ["--urls=http://127.0.0.1:0", $"--MedPay:Operator:Token={OperatorToken}", .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],
             api => api.Logging.AddProvider(Logs));
         await _api.StartAsync();
         var address = _api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address) };
+        BaseAddress = new Uri(address);
+        Http = new HttpClient { BaseAddress = BaseAddress };
+        Operator = new HttpClient { BaseAddress = BaseAddress };
+        Operator.DefaultRequestHeaders.Authorization = new("Bearer", OperatorToken);
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        Operator.Dispose();
         await _api.StopAsync();
         await _api.DisposeAsync();
         await _silo.StopAsync();

@@ -125,8 +125,8 @@ public sealed class ContractTests(ApiFixture fixture)
             await _http.PostAsJsonAsync("/v1/vouchers", request),
             await _http.PostAsJsonAsync("/v1/vouchers", request),
             await _http.GetAsync($"/v1/vouchers/{userId}"),
-            await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended" }),
-            await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }),
+            await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended" }),
+            await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }),
             // Another identity for the same user is a conflict; its problem must not echo either number.
             await _http.PostAsJsonAsync("/v1/vouchers", request with { nationalId = Ids.WithSequence(43) }),
         })

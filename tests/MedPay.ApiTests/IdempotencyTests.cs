@@ -66,10 +66,10 @@ public sealed class IdempotencyTests(ApiFixture fixture)
         var code = await _api.AuthorizeAsync(userId, merchant);
         var body = $$"""{"authCode":"{{code}}"}""";
         var key = Guid.NewGuid().ToString();
-        await fixture.Http.PostAsync($"/v1/vouchers/{userId}/status", new StringContent("""{"status":"suspended"}""", Encoding.UTF8, "application/json"));
+        await fixture.Operator.PostAsync($"/v1/vouchers/{userId}/status", new StringContent("""{"status":"suspended"}""", Encoding.UTF8, "application/json"));
 
         var first = await Read(await PostAsync($"/v1/orders/{orderId}/payments", body, key));
-        await fixture.Http.PostAsync($"/v1/vouchers/{userId}/status", new StringContent("""{"status":"active"}""", Encoding.UTF8, "application/json"));
+        await fixture.Operator.PostAsync($"/v1/vouchers/{userId}/status", new StringContent("""{"status":"active"}""", Encoding.UTF8, "application/json"));
         var second = await Read(await PostAsync($"/v1/orders/{orderId}/payments", body, key));
 
         Assert.Equal(HttpStatusCode.Forbidden, first.Status);

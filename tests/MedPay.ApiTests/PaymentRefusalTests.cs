@@ -99,14 +99,14 @@ public sealed class PaymentRefusalTests(ApiFixture fixture)
         var code = await _api.AuthorizeAsync(userId, merchantId);
 
         var suspended = await Expect.StatusAsync(
-            await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended", reason = "lost phone" }), HttpStatusCode.OK);
+            await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended", reason = "lost phone" }), HttpStatusCode.OK);
         Assert.Equal("suspended", suspended.GetProperty("status").GetString());
         await Expect.ProblemAsync(await _api.PayAsync(orderId, code), HttpStatusCode.Forbidden, "voucher_suspended");
         await Expect.ProblemAsync(
             await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", new { merchantId, maxAmountFen = 100 }), HttpStatusCode.Forbidden, "voucher_suspended");
         Assert.Equal("created", (await _api.OrderAsync(orderId)).GetProperty("status").GetString());
 
-        var active = await Expect.StatusAsync(await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }), HttpStatusCode.OK);
+        var active = await Expect.StatusAsync(await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }), HttpStatusCode.OK);
         Assert.Equal("active", active.GetProperty("status").GetString());
         var paid = await Expect.StatusAsync(await _api.PayAsync(orderId, code), HttpStatusCode.OK);
         Assert.Equal("settled", paid.GetProperty("status").GetString());
@@ -120,10 +120,10 @@ public sealed class PaymentRefusalTests(ApiFixture fixture)
         var orderId = await _api.CreateOrderAsync(userId, merchantId);
         var code = await _api.AuthorizeAsync(userId, merchantId);
 
-        var revoked = await Expect.StatusAsync(await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "revoked" }), HttpStatusCode.OK);
+        var revoked = await Expect.StatusAsync(await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "revoked" }), HttpStatusCode.OK);
         Assert.Equal("revoked", revoked.GetProperty("status").GetString());
         await Expect.ProblemAsync(await _api.PayAsync(orderId, code), HttpStatusCode.Forbidden, "voucher_revoked");
-        await Expect.ProblemAsync(await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }), HttpStatusCode.Forbidden, "voucher_revoked");
+        await Expect.ProblemAsync(await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }), HttpStatusCode.Forbidden, "voucher_revoked");
 
         Assert.Equal("revoked", (await _api.VoucherAsync(userId)).GetProperty("status").GetString());
         Assert.Equal("created", (await _api.OrderAsync(orderId)).GetProperty("status").GetString());

@@ -12,8 +12,9 @@ namespace MedPay.ApiTests;
 [Collection(ApiCollection.Name)]
 public sealed class ProblemTests(ApiFixture fixture)
 {
-    private readonly HttpClient _http = fixture.Http;
-    private readonly ApiSteps _api = new(fixture.Http);
+    // The operator's client: the voucher status endpoint is an operator operation, and the others ignore the credential.
+    private readonly HttpClient _http = fixture.Operator;
+    private readonly ApiSteps _api = new(fixture.Operator);
 
     private static readonly string[] Endpoints = ["open", "authorize", "status", "order", "pay"];
 
@@ -254,7 +255,7 @@ public sealed class ProblemTests(ApiFixture fixture)
         await Expect.ProblemAsync(
             await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", new { merchantId = "m1", maxAmountFen = 100 }), HttpStatusCode.NotFound, "voucher_not_found");
         await Expect.ProblemAsync(
-            await _http.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended" }), HttpStatusCode.NotFound, "voucher_not_found");
+            await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended" }), HttpStatusCode.NotFound, "voucher_not_found");
         await AssertNoVoucherAsync(userId);
     }
 
@@ -380,7 +381,11 @@ public sealed class ProblemTests(ApiFixture fixture)
             "open" => $$"""{"userId":"{{ApiSteps.Unique("u")}}","fullName":"{{padding}}","nationalId":"x","insuredRegion":"330100","insuranceType":"employee"}""",
             _ => $$"""{"authCode":"{{padding}}"}""",
         };
-        await Expect.ProblemAsync(await _api.PostRawAsync(world.Path(endpoint), body), HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        // Expect: 100-continue, as a client sending a large body should: the server answers before the body is on the wire,
+        // so the refusal cannot race the upload (which would otherwise end in a broken pipe on the client's side).
+        var request = new HttpRequestMessage(HttpMethod.Post, world.Path(endpoint)) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        await Expect.ProblemAsync(await _http.SendAsync(request), HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         await Expect.ProblemAsync(await _http.GetAsync($"/v1/orders/{world.MerchantId}~BIG-1"), HttpStatusCode.NotFound, "order_not_found");
         await world.AssertUnchangedAsync(_api);
     }

@@ -118,6 +118,8 @@ public sealed class MedPayCluster : IAsyncDisposable
                 ["MedPay:Gateway:QueryBackoff"] = "00:00:00.020",
                 ["MedPay:Recovery:ResumeEvery"] = "00:00:02",
                 ["MedPay:Recovery:StaleReservationAfter"] = "00:00:03",
+                ["MedPay:Notifications:FirstRetry"] = "00:00:00.200",
+                ["MedPay:Notifications:MaxRetry"] = "00:00:01",
                 ["MedPay:Test:AzureClustering"] = azureClustering.ToString(),
             }));
         builder.AddSiloBuilderConfigurator<MedPayTestSilo>();

@@ -26,7 +26,9 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly Scenario _s = new(fixture.Medpay.Grains);
 
-    public static TheoryData<FlowStep> Steps => [.. Enum.GetValues<FlowStep>()];
+    public static TheoryData<FlowStep> Steps => [FlowStep.AfterReserve, FlowStep.AfterIntent, FlowStep.AfterGatewayIntent, FlowStep.AfterPlatform, FlowStep.AfterSettlement, FlowStep.AfterCommit];
+
+    public static TheoryData<FlowStep> RefundSteps => [FlowStep.BeforeRefund, FlowStep.AfterRefundIntent, FlowStep.AfterRefund];
 
     [Theory]
     [MemberData(nameof(Steps))]
@@ -65,6 +67,29 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
         Assert.Equal(opened.PersonalAccountBalanceFen - 5_000, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.ReservedFen);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefundSteps))]
+    public async Task A_refund_whose_silo_dies_at_any_step_still_completes_exactly_once(FlowStep step)
+    {
+        var (userId, opened, paid) = await _s.PaidOrderAsync(TestWorld.Unique("m"));
+        var stopped = TestWorld.Flow.StopAt(paid.OrderId, step);
+
+        var abandoned = _s.Order(paid.OrderId).RefundAsync(new("r1", 13_000, "returned"));
+        var silo = await stopped.WaitAsync(Patience);
+        await KillAsync(silo);
+        _ = abandoned.ContinueWith(t => t.Exception, TaskScheduler.Default);
+
+        // The order recorded the pending refund: its reminder finishes it on a surviving silo.
+        await Eventually(async () => (await _s.Order(paid.OrderId).GetAsync()).Value!.Refunds.Single().Status == RefundStatus.Succeeded);
+        var order = (await _s.Order(paid.OrderId).GetAsync()).Value!;
+        var refund = order.Refunds.Single();
+        Assert.Equal(OrderStatus.PartiallyRefunded, order.Status);
+        Assert.Equal(13_000, refund.Split.TotalFen);
+        Assert.True(TestWorld.Platform.Refunds.ContainsKey(refund.RefundSettlementId));
+        var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
+        Assert.Equal(opened.PersonalAccountBalanceFen - paid.Split!.PersonalAccountFen + refund.Split.PersonalAccountFen, voucher.PersonalAccountBalanceFen);
     }
 
     private async Task KillAsync(Orleans.Runtime.SiloAddress address)

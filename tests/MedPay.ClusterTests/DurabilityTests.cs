@@ -11,6 +11,8 @@ public sealed class DurabilityTests(ClusterFixture fixture)
     public async Task Orders_and_vouchers_survive_grain_deactivation()
     {
         var (userId, order, payment) = await _s.PayNewOrderAsync(80, "330100", null, null, Scenario.A(40_000), Scenario.C(1_000));
+        // Let the result notification settle (the merchant is not registered: it fails at once) so the order is at rest.
+        await Eventually.HoldsAsync(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Notifications.All(n => n.Status != NotificationStatus.Pending));
         var orderBefore = (await _s.Order(order.OrderId).GetAsync()).Value!;
         var voucherBefore = (await _s.Voucher(userId).GetAsync()).Value!;
 
@@ -45,6 +47,7 @@ public sealed class RestartTests
             created = await s.CreateOrderAsync(userId, merchant, Scenario.A(1_000));
             createdId = created.OrderId;
             code = await s.AuthorizeAsync(userId, merchant);
+            await Eventually.HoldsAsync(async () => (await s.Order(paidId).GetAsync()).Value!.Notifications.All(n => n.Status != NotificationStatus.Pending));
             paid = (await s.Order(paidId).GetAsync()).Value!;
             voucher = (await s.Voucher(userId).GetAsync()).Value!;
         }

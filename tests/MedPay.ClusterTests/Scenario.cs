@@ -16,6 +16,27 @@ public sealed class Scenario(IGrainFactory grains)
 
     public IMedicalOrderGrain Order(string orderId) => grains.GetGrain<IMedicalOrderGrain>(orderId);
 
+    public IMerchantGrain Merchant(string merchantId) => grains.GetGrain<IMerchantGrain>(merchantId);
+
+    /// <summary>Registers a merchant (optionally with a callback address) and returns its id and credentials.</summary>
+    public async Task<(string MerchantId, MerchantCredentials Credentials)> RegisterMerchantAsync(string? callbackUrl = null)
+    {
+        var merchantId = TestWorld.Unique("m");
+        var registered = await Merchant(merchantId).RegisterAsync(new("Test Pharmacy", "H33010012345", callbackUrl));
+        Assert.True(registered.IsOk, registered.Error?.ToString());
+        return (merchantId, registered.Value!);
+    }
+
+    /// <summary>A paid order of <paramref name="merchantId"/>: balance 20,000 fen, A 10,000 + C 15,000, so all three buckets pay.</summary>
+    public async Task<(string UserId, VoucherView Opened, PaymentResult Paid)> PaidOrderAsync(string merchantId)
+    {
+        var (userId, opened) = await OpenVoucherAsync(20);
+        var order = await CreateOrderAsync(userId, merchantId, A(50_000), C(15_000));
+        var paid = (await Order(order.OrderId).PayAsync(new(await AuthorizeAsync(userId, merchantId), null))).Value!;
+        Assert.Equal(OrderStatus.Settled, paid.Status);
+        return (userId, opened, paid);
+    }
+
     /// <summary>Opens a voucher whose sandbox balance is <paramref name="sequence"/> × 1,000 fen (employees).</summary>
     public async Task<(string UserId, VoucherView Voucher)> OpenVoucherAsync(int sequence = 500, string region = "330100", InsuranceType type = InsuranceType.Employee)
     {

@@ -11,6 +11,7 @@ public sealed class OrderTransitionsTests
         (OrderStatus.Created, OrderStatus.Paying),
         (OrderStatus.Created, OrderStatus.Failed),
         (OrderStatus.Created, OrderStatus.Cancelled),
+        (OrderStatus.Created, OrderStatus.Expired),
         (OrderStatus.Paying, OrderStatus.Settled),
         (OrderStatus.Paying, OrderStatus.Failed),
         (OrderStatus.Paying, OrderStatus.ManualReview),
@@ -22,7 +23,7 @@ public sealed class OrderTransitionsTests
         (OrderStatus.ManualReview, OrderStatus.Failed),
     ];
 
-    private static readonly OrderStatus[] Terminal = [OrderStatus.Failed, OrderStatus.Refunded, OrderStatus.Cancelled];
+    private static readonly OrderStatus[] Terminal = [OrderStatus.Failed, OrderStatus.Refunded, OrderStatus.Cancelled, OrderStatus.Expired];
 
     public static TheoryData<OrderStatus, OrderStatus, bool> AllPairs()
     {
@@ -94,7 +95,7 @@ public sealed class OrderTransitionsTests
 
     [Theory]
     [MemberData(nameof(AllStatuses))]
-    public void Only_failed_refunded_and_cancelled_are_terminal(OrderStatus status)
+    public void Only_failed_refunded_cancelled_and_expired_are_terminal(OrderStatus status)
     {
         Assert.Equal(Terminal.Contains(status), OrderTransitions.IsTerminal(status));
     }

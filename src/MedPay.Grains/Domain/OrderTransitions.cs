@@ -7,7 +7,7 @@ public static class OrderTransitions
 {
     private static readonly Dictionary<OrderStatus, OrderStatus[]> Allowed = new()
     {
-        [OrderStatus.Created] = [OrderStatus.Paying, OrderStatus.Failed, OrderStatus.Cancelled],
+        [OrderStatus.Created] = [OrderStatus.Paying, OrderStatus.Failed, OrderStatus.Cancelled, OrderStatus.Expired],
         [OrderStatus.Paying] = [OrderStatus.Settled, OrderStatus.Failed, OrderStatus.ManualReview],
         [OrderStatus.ManualReview] = [OrderStatus.Settled, OrderStatus.Failed],
         [OrderStatus.Settled] = [OrderStatus.PartiallyRefunded, OrderStatus.Refunded],
@@ -15,11 +15,12 @@ public static class OrderTransitions
         [OrderStatus.Failed] = [],
         [OrderStatus.Refunded] = [],
         [OrderStatus.Cancelled] = [],
+        [OrderStatus.Expired] = [],
     };
 
     public static bool CanMove(OrderStatus from, OrderStatus to) => Allowed.TryGetValue(from, out var next) && next.Contains(to);
 
-    public static bool IsTerminal(OrderStatus status) => status is OrderStatus.Failed or OrderStatus.Refunded or OrderStatus.Cancelled;
+    public static bool IsTerminal(OrderStatus status) => status is OrderStatus.Failed or OrderStatus.Refunded or OrderStatus.Cancelled or OrderStatus.Expired;
 
     public static void EnsureCanMove(OrderStatus from, OrderStatus to)
     {

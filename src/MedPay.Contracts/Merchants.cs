@@ -1,0 +1,67 @@
+using System.Text;
+
+namespace MedPay.Contracts;
+
+[GenerateSerializer, Immutable, Alias("medpay.RegisterMerchantCommand")]
+public sealed record RegisterMerchantCommand(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string InstitutionCode,
+    [property: Id(2)] string? CallbackUrl);
+
+/// <summary>A registered medical service provider, without its secrets.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.MerchantView")]
+public sealed record MerchantView(
+    [property: Id(0)] string MerchantId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string InstitutionCode,
+    [property: Id(3)] string? CallbackUrl,
+    [property: Id(4)] DateTimeOffset RegisteredAt,
+    [property: Id(5)] DateTimeOffset CredentialsIssuedAt);
+
+/// <summary>
+/// The merchant's credentials, shown once: the API key (MedPay keeps only its hash) and the secret that signs result
+/// notifications (MedPay keeps it, to sign).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("medpay.MerchantCredentials")]
+public sealed record MerchantCredentials(
+    [property: Id(0)] MerchantView Merchant,
+    [property: Id(1)] string ApiKey,
+    [property: Id(2)] string WebhookSecret)
+{
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Merchant = {Merchant}, ApiKey = {Redacted.Text}, WebhookSecret = {Redacted.Text}");
+        return true;
+    }
+}
+
+/// <summary>Where and how to deliver the merchant's notifications; never leaves the cluster.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.CallbackTarget")]
+public sealed record CallbackTarget(
+    [property: Id(0)] string? Url,
+    [property: Id(1)] string WebhookSecret)
+{
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Url = {Url}, WebhookSecret = {Redacted.Text}");
+        return true;
+    }
+}
+
+/// <summary>A medical service provider, keyed by merchant id: registration, credentials, callback address.</summary>
+public interface IMerchantGrain : IGrainWithStringKey
+{
+    Task<Result<MerchantCredentials>> RegisterAsync(RegisterMerchantCommand command);
+
+    /// <summary>Issues a new API key and webhook secret; the old ones stop working at once.</summary>
+    Task<Result<MerchantCredentials>> RotateCredentialsAsync();
+
+    Task<Result<MerchantView>> SetCallbackAsync(string? callbackUrl);
+
+    Task<Result<MerchantView>> GetAsync();
+
+    /// <summary>Whether <paramref name="apiKey"/> is this merchant's current key (compared as hashes, in constant time).</summary>
+    Task<bool> VerifyAsync(string apiKey);
+
+    Task<CallbackTarget?> GetCallbackTargetAsync();
+}

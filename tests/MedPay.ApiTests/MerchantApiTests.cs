@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace MedPay.ApiTests;
+
+[Collection(ApiCollection.Name)]
+public sealed class MerchantApiTests(ApiFixture fixture)
+{
+    private readonly ApiSteps _api = new(fixture.Http);
+
+    private async Task<(string MerchantId, string ApiKey, HttpClient Client)> RegisterAsync()
+    {
+        var merchantId = ApiSteps.Unique("m");
+        var response = await fixture.Operator.PostAsJsonAsync("/v1/admin/merchants", new { merchantId, name = "西湖大药房", institutionCode = "H33010600001" });
+        var body = await Expect.StatusAsync(response, HttpStatusCode.Created);
+        Assert.Equal(merchantId, body.GetProperty("merchant").GetProperty("merchantId").GetString());
+        var apiKey = body.GetProperty("apiKey").GetString()!;
+        return (merchantId, apiKey, fixture.MerchantClient(merchantId, apiKey));
+    }
+
+    [Fact]
+    public async Task Registration_and_rotation_are_operator_operations()
+    {
+        var anonymous = await fixture.Http.PostAsJsonAsync("/v1/admin/merchants", new { merchantId = "m-x", name = "x", institutionCode = "H3301" });
+        await Expect.ProblemAsync(anonymous, HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+
+        var (merchantId, apiKey, _) = await RegisterAsync();
+        await Expect.ProblemAsync(await fixture.Operator.PostAsJsonAsync("/v1/admin/merchants", new { merchantId, name = "again", institutionCode = "H3301" }), HttpStatusCode.Conflict, "merchant_conflict");
+        var rotated = await Expect.StatusAsync(await fixture.Operator.PostAsync($"/v1/admin/merchants/{merchantId}/credentials", null), HttpStatusCode.OK);
+        Assert.NotEqual(apiKey, rotated.GetProperty("apiKey").GetString());
+        await Expect.ProblemAsync(await fixture.MerchantClient(merchantId, apiKey).GetAsync("/v1/merchant/orders"), HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task The_medical_service_end_pays_for_the_application_and_gets_the_same_result()
+    {
+        var (merchantId, _, merchant) = await RegisterAsync();
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var orderId = await _api.CreateOrderAsync(userId, merchantId);
+        var code = await _api.AuthorizeAsync(userId, merchantId);
+
+        var paid = await Expect.StatusAsync(await merchant.PostAsJsonAsync($"/v1/merchant/orders/{orderId}/payments", new { authCode = code }), HttpStatusCode.OK);
+        Assert.Equal("settled", paid.GetProperty("status").GetString());
+        // A repeat on either path answers with the same result, and nothing is paid twice.
+        var direct = await Expect.StatusAsync(await _api.PayAsync(orderId, code), HttpStatusCode.OK);
+        Assert.Equal(paid.GetRawText(), direct.GetRawText());
+        var view = await Expect.StatusAsync(await merchant.GetAsync($"/v1/merchant/orders/{orderId}"), HttpStatusCode.OK);
+        Assert.Equal("settled", view.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_merchant_reaches_only_its_own_orders()
+    {
+        var (_, _, intruder) = await RegisterAsync();
+        var (victim, _, _) = await RegisterAsync();
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var orderId = await _api.CreateOrderAsync(userId, victim);
+        var code = await _api.AuthorizeAsync(userId, victim);
+
+        await Expect.ProblemAsync(await intruder.PostAsJsonAsync($"/v1/merchant/orders/{orderId}/payments", new { authCode = code }), HttpStatusCode.NotFound, "order_not_found");
+        await Expect.ProblemAsync(await intruder.GetAsync($"/v1/merchant/orders/{orderId}"), HttpStatusCode.NotFound, "order_not_found");
+        await Expect.ProblemAsync(await intruder.PostAsJsonAsync($"/v1/orders/{orderId}/cancel", new { reason = "x" }), HttpStatusCode.NotFound, "order_not_found");
+        await Expect.ProblemAsync(await fixture.Http.PostAsJsonAsync($"/v1/orders/{orderId}/refunds", new { refundId = "r1", amountFen = 1, reason = "x" }), HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.Equal("created", (await _api.OrderAsync(orderId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Refunds_cancellation_listings_and_the_statement_over_http()
+    {
+        var (merchantId, _, merchant) = await RegisterAsync();
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var paidId = await _api.CreateOrderAsync(userId, merchantId);
+        await Expect.StatusAsync(await _api.PayAsync(paidId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.OK);
+        var unpaidId = await _api.CreateOrderAsync(userId, merchantId);
+
+        var refund = await Expect.StatusAsync(await merchant.PostAsJsonAsync($"/v1/orders/{paidId}/refunds", new { refundId = "r1", amountFen = 10_000, reason = "one box returned" }), HttpStatusCode.OK);
+        Assert.Equal("succeeded", refund.GetProperty("status").GetString());
+        Assert.Equal(10_000, refund.GetProperty("split").EnumerateObject().Sum(p => p.Value.GetInt64()));
+        var again = await Expect.StatusAsync(await merchant.PostAsJsonAsync($"/v1/orders/{paidId}/refunds", new { refundId = "r1", amountFen = 10_000, reason = "one box returned" }), HttpStatusCode.OK);
+        Assert.Equal(refund.GetRawText(), again.GetRawText());
+        await Expect.ProblemAsync(await merchant.PostAsJsonAsync($"/v1/orders/{paidId}/refunds", new { refundId = "r2", amountFen = 1_000_000, reason = "too much" }), (HttpStatusCode)422, "refund_exceeds_paid");
+
+        var cancelled = await Expect.StatusAsync(await merchant.PostAsJsonAsync($"/v1/orders/{unpaidId}/cancel", new { reason = "out of stock" }), HttpStatusCode.OK);
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        await Expect.ProblemAsync(await _api.PayAsync(unpaidId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.Conflict, "order_cancelled");
+
+        var mine = await Expect.StatusAsync(await fixture.Http.GetAsync($"/v1/vouchers/{userId}/orders"), HttpStatusCode.OK);
+        Assert.Equal([unpaidId, paidId], mine.GetProperty("orders").EnumerateArray().Select(o => o.GetProperty("orderId").GetString()));
+        var theirs = await Expect.StatusAsync(await merchant.GetAsync("/v1/merchant/orders?status=partially_refunded"), HttpStatusCode.OK);
+        Assert.Equal([paidId], theirs.GetProperty("orders").EnumerateArray().Select(o => o.GetProperty("orderId").GetString()));
+
+        var day = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        var statement = await Expect.StatusAsync(await merchant.GetAsync($"/v1/merchant/reconciliation?day={day}"), HttpStatusCode.OK);
+        Assert.Equal(1, statement.GetProperty("settledCount").GetInt32());
+        Assert.Equal(40_000, statement.GetProperty("totalFen").GetInt64());
+        Assert.Equal(10_000, statement.GetProperty("refundedFen").GetInt64());
+        Assert.Empty(statement.GetProperty("mismatches").EnumerateArray());
+        var csv = await merchant.GetAsync($"/v1/merchant/reconciliation?day={day}&format=csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(merchantId, await csv.Content.ReadAsStringAsync());
+        await Expect.ProblemAsync(await merchant.GetAsync("/v1/merchant/reconciliation?day=26-11-2026"), HttpStatusCode.BadRequest, "invalid_day");
+        await Expect.ProblemAsync(await merchant.GetAsync("/v1/merchant/orders?pageToken=garbage"), HttpStatusCode.BadRequest, "invalid_page_token");
+    }
+}

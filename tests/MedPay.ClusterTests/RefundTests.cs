@@ -1,0 +1,116 @@
+using MedPay.Contracts;
+using MedPay.Grains.Platform;
+
+namespace MedPay.ClusterTests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class RefundTests(ClusterFixture fixture)
+{
+    private readonly Scenario _s = new(fixture.Medpay.Grains);
+
+    [Fact]
+    public async Task A_full_refund_returns_every_bucket_and_restores_the_voucher()
+    {
+        var (userId, opened, paid) = await _s.PaidOrderAsync(TestWorld.Unique("m"));
+        // Deductible 30,000 of the 50,000 covered; fund 85 % of 20,000 = 17,000; personal 20,000; cash 28,000.
+        Assert.Equal(new Split(17_000, 20_000, 28_000), paid.Split);
+
+        var refund = (await _s.Order(paid.OrderId).RefundAsync(new("r1", 65_000, "returned goods"))).Value!;
+
+        Assert.Equal(RefundStatus.Succeeded, refund.Status);
+        Assert.Equal(paid.Split, refund.Split);
+        var order = (await _s.Order(paid.OrderId).GetAsync()).Value!;
+        Assert.Equal(OrderStatus.Refunded, order.Status);
+        Assert.Equal(paid.Split, order.Refunded);
+        var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
+        Assert.Equal(opened.PersonalAccountBalanceFen, voucher.PersonalAccountBalanceFen);
+        Assert.Equal(0, voucher.Accumulators.FundPaidFen);
+        Assert.Equal((17_000, 20_000), (TestWorld.Platform.Refunds[refund.RefundSettlementId].FundFen, TestWorld.Platform.Refunds[refund.RefundSettlementId].PersonalAccountFen));
+        Assert.Equal(28_000, TestWorld.Cash.Refunds[refund.RefundSettlementId].AmountFen);
+    }
+
+    [Fact]
+    public async Task Partial_refunds_are_idempotent_by_id_and_never_exceed_what_was_paid()
+    {
+        var (userId, opened, paid) = await _s.PaidOrderAsync(TestWorld.Unique("m"));
+        var order = _s.Order(paid.OrderId);
+
+        var first = (await order.RefundAsync(new("r1", 10_000, "one box"))).Value!;
+        Assert.Equal(first, (await order.RefundAsync(new("r1", 10_000, "one box"))).Value);
+        Assert.Equal(ErrorCodes.RefundConflict, (await order.RefundAsync(new("r1", 9_999, "one box"))).Error!.Code);
+        Assert.Equal(OrderStatus.PartiallyRefunded, (await order.GetAsync()).Value!.Status);
+
+        Assert.Equal(ErrorCodes.RefundExceedsPaid, (await order.RefundAsync(new("r2", 55_001, "too much"))).Error!.Code);
+        var second = (await order.RefundAsync(new("r2", 30_000, "more"))).Value!;
+        var last = (await order.RefundAsync(new("r3", 25_000, "the rest"))).Value!;
+
+        var view = (await order.GetAsync()).Value!;
+        Assert.Equal(OrderStatus.Refunded, view.Status);
+        Assert.Equal(paid.Split, view.Refunded);
+        Assert.Equal(65_000, first.Split.TotalFen + second.Split.TotalFen + last.Split.TotalFen);
+        Assert.Equal(ErrorCodes.OrderNotRefundable, (await order.RefundAsync(new("r4", 1, "nothing left"))).Error!.Code);
+        Assert.Equal(opened.PersonalAccountBalanceFen, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
+        Assert.Equal(3, view.Refunds.Length);
+        Assert.Equal(3, TestWorld.Platform.Refunds.Keys.Count(k => k.StartsWith(paid.OrderId + "~", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task An_unpaid_order_cannot_be_refunded_and_a_declined_refund_changes_no_balance()
+    {
+        var merchant = TestWorld.Unique("m");
+        var (userId, _) = await _s.OpenVoucherAsync(20);
+        var unpaid = await _s.CreateOrderAsync(userId, merchant, Scenario.A(1_000));
+        Assert.Equal(ErrorCodes.OrderNotRefundable, (await _s.Order(unpaid.OrderId).RefundAsync(new("r1", 100, "x"))).Error!.Code);
+
+        var (payer, _, paid) = await _s.PaidOrderAsync(merchant);
+        var before = (await _s.Voucher(payer).GetAsync()).Value!;
+        TestWorld.Script.PlatformRefund(paid.OrderId, new(SandboxFault.Decline, Reason: "refund window closed"));
+        var refund = (await _s.Order(paid.OrderId).RefundAsync(new("r1", 1_000, "x"))).Value!;
+        Assert.Equal(RefundStatus.Failed, refund.Status);
+        Assert.Equal(ErrorCodes.RefundDeclined, refund.Failure!.Code);
+        Assert.Equal(before, (await _s.Voucher(payer).GetAsync()).Value);
+        Assert.Equal(OrderStatus.Settled, (await _s.Order(paid.OrderId).GetAsync()).Value!.Status);
+    }
+}
+
+[Collection(ClusterCollection.Name)]
+public sealed class CancellationTests(ClusterFixture fixture)
+{
+    private readonly Scenario _s = new(fixture.Medpay.Grains);
+
+    [Fact]
+    public async Task A_cancelled_order_cannot_be_paid_and_a_paid_one_cannot_be_cancelled()
+    {
+        var merchant = TestWorld.Unique("m");
+        var (userId, _) = await _s.OpenVoucherAsync(20);
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(1_000));
+
+        var cancelled = (await _s.Order(order.OrderId).CancelAsync("customer changed their mind")).Value!;
+        Assert.Equal(OrderStatus.Cancelled, cancelled.Status);
+        var again = (await _s.Order(order.OrderId).CancelAsync("again")).Value!;
+        Assert.Equal(OrderStatus.Cancelled, again.Status);
+        Assert.Equal(cancelled.History.ToList(), again.History.ToList());
+        Assert.Equal(ErrorCodes.OrderCancelled, (await _s.Order(order.OrderId).PayAsync(new(await _s.AuthorizeAsync(userId, merchant), null))).Error!.Code);
+
+        var (_, _, paid) = await _s.PaidOrderAsync(merchant);
+        Assert.Equal(ErrorCodes.OrderNotCancellable, (await _s.Order(paid.OrderId).CancelAsync("too late")).Error!.Code);
+    }
+
+    [Fact]
+    public async Task An_unpaid_order_expires_and_gives_back_what_an_interrupted_payment_reserved()
+    {
+        var merchant = TestWorld.Unique("m");
+        var (userId, opened) = await _s.OpenVoucherAsync(20);
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(1_000));
+        // As if a payment had reserved and then died before the order recorded it.
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        Assert.True((await _s.Voucher(userId).ReserveAsync(new(order.OrderId, merchant, order.MerchantOrderNo, code, order.OrderId + "~1", order.Items, null))).IsOk);
+
+        fixture.Medpay.Clock.Advance(TimeSpan.FromMinutes(31));
+        await Eventually.HoldsAsync(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Expired);
+
+        Assert.Equal(0, (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen);
+        Assert.Equal(opened.PersonalAccountBalanceFen, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
+        Assert.Equal(ErrorCodes.OrderExpired, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Error!.Code);
+    }
+}
