@@ -53,7 +53,11 @@ public interface IMedicalOrderGrain : IGrainWithStringKey
 /// <summary>One settlement exchange with the platform, keyed by settlement id. Idempotent: a repeat returns the recorded outcome.</summary>
 public interface IPaymentGatewayGrain : IGrainWithStringKey
 {
-    Task<SettlementRecord> SettleAsync(SettlementRequest request);
+    /// <param name="mayHaveSent">
+    /// False only on the first attempt right after the order recorded its intent; then no earlier request can exist and
+    /// the gateway need not write an intent of its own. True on every resume: the gateway asks the platform before it sends.
+    /// </param>
+    Task<SettlementRecord> SettleAsync(SettlementRequest request, bool mayHaveSent);
 
     [AlwaysInterleave]
     Task<SettlementRecord?> GetAsync();

@@ -110,7 +110,7 @@ public sealed class MedicalOrderGrain(
         else if (current.Status == OrderStatus.Paying)
         {
             logger.LogInformation("Order {OrderId}: resuming its settlement", OrderId);
-            await SettleAsync();
+            await SettleAsync(resume: true);
         }
 
         foreach (var pending in state.State.Refunds.Where(r => r.Status == RefundStatus.Pending).ToList())
@@ -173,13 +173,13 @@ public sealed class MedicalOrderGrain(
         if (current.AuthCodeHash is not null && current.AuthCodeHash == Fingerprints.AuthCode(command.AuthCode ?? ""))
         {
             // The same consent again (a repeated request): the payment it started, not a second one.
-            return current.Status == OrderStatus.Paying ? await SettleAsync() : Result();
+            return current.Status == OrderStatus.Paying ? await SettleAsync(resume: true) : Result();
         }
 
         switch (current.Status)
         {
             case OrderStatus.Paying:
-                return await SettleAsync();
+                return await SettleAsync(resume: true);
             case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
                 return new Failure(ErrorCodes.OrderAlreadyPaid, "The order is already paid.");
             case OrderStatus.Cancelled:
@@ -223,7 +223,7 @@ public sealed class MedicalOrderGrain(
             });
         await UpdateReminderAsync();
         await hooks.AtAsync(FlowStep.AfterIntent, OrderId);
-        return await SettleAsync();
+        return await SettleAsync(resume: false);
     }
 
     private async Task<Result<RefundView>> RefundOnceAsync(RefundCommand command)
@@ -356,7 +356,7 @@ public sealed class MedicalOrderGrain(
         switch (current.Status)
         {
             case OrderStatus.Paying:
-                await SettleAsync();
+                await SettleAsync(resume: true);
                 break;
             case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
                 await voucher!.CommitAsync(OrderId);
@@ -368,14 +368,15 @@ public sealed class MedicalOrderGrain(
         }
     }
 
-    private async Task<Result<PaymentResult>> SettleAsync()
+    /// <param name="resume">False only right after this activation wrote "paying": nothing can have reached the platform yet.</param>
+    private async Task<Result<PaymentResult>> SettleAsync(bool resume)
     {
         var current = state.State;
         var order = current.Command!;
         var voucher = GrainFactory.GetGrain<IEVoucherGrain>(order.UserId);
         var gateway = GrainFactory.GetGrain<IPaymentGatewayGrain>(current.SettlementId!);
         var record = await gateway.SettleAsync(new SettlementRequest(
-            current.SettlementId!, OrderId, order.MerchantId, order.UserId, current.VoucherNo!, current.InsuredRegion!, current.Split!));
+            current.SettlementId!, OrderId, order.MerchantId, order.UserId, current.VoucherNo!, current.InsuredRegion!, current.Split!), resume);
         await hooks.AtAsync(FlowStep.AfterSettlement, OrderId);
 
         switch (record.Status)
@@ -548,7 +549,11 @@ public sealed class MedicalOrderGrain(
     {
         await state.SaveAsync(next, this);
         _durable = next;
-        await IndexAsync(next);
+        if (next.Status != OrderStatus.Paying)
+        {
+            // Paying is a moment between created and its outcome: listings skip it rather than pay two more writes.
+            await IndexAsync(next);
+        }
     }
 
     /// <summary>Keeps the user's and the merchant's listings current. They are derived data: a failure is logged, not fatal.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MedPay.Contracts;
+using Orleans.Concurrency;
 
 namespace MedPay.Grains;
 
@@ -12,26 +13,85 @@ public sealed record OrderIndexState
 
 /// <summary>
 /// One shard of an order index (see <see cref="OrderIndexKeys"/>). Orders push their line here after each change; the
-/// newer line wins, so updates that arrive out of order never move a line backwards.
+/// newer line wins, so updates that arrive out of order never move a line backwards. Group commit: lines that arrive
+/// while a write is under way go into the next write together, and every caller returns only once its line is durable,
+/// so a busy shard costs one write per batch rather than one per order.
 /// </summary>
+[Reentrant]
 public sealed class OrderIndexGrain(
     [PersistentState("index", MedPayGrainServices.StorageName)] IPersistentState<OrderIndexState> state) : Grain, IOrderIndexGrain
 {
+    private Dictionary<string, OrderSummary> _pending = [];
+    private TaskCompletionSource? _nextWrite;
+    private bool _writing;
+
     public Task UpsertAsync(OrderSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        return state.DecideAsync(async () =>
+        if (IsStale(state.State.Orders, summary) || (_pending.TryGetValue(summary.OrderId, out var waiting) && (summary.UpdatedAt < waiting.UpdatedAt || summary == waiting)))
         {
-            var orders = state.State.Orders;
-            if (orders.TryGetValue(summary.OrderId, out var stored) && (summary.UpdatedAt < stored.UpdatedAt || summary == stored))
-            {
-                // An older line arriving late, or a repeat: nothing to write.
-                return;
-            }
+            // An older line arriving late, or a repeat: nothing to write.
+            return Task.CompletedTask;
+        }
 
-            await state.SaveAsync(state.State with { Orders = orders.SetItem(summary.OrderId, summary) }, this);
-        });
+        _pending[summary.OrderId] = summary;
+        _nextWrite ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var durable = _nextWrite.Task;
+        if (!_writing)
+        {
+            _writing = true;
+            _ = WriteBatchesAsync();
+        }
+
+        return durable;
     }
 
-    public Task<ImmutableArray<OrderSummary>> ListAsync() => Task.FromResult(state.State.Orders.Values.ToImmutableArray());
+    public Task<ImmutableArray<OrderSummary>> ListAsync()
+    {
+        var lines = state.State.Orders;
+        foreach (var pending in _pending.Values)
+        {
+            lines = IsStale(lines, pending) ? lines : lines.SetItem(pending.OrderId, pending);
+        }
+
+        return Task.FromResult(lines.Values.ToImmutableArray());
+    }
+
+    private async Task WriteBatchesAsync()
+    {
+        while (_nextWrite is { } written)
+        {
+            var batch = _pending;
+            _pending = [];
+            _nextWrite = null;
+            try
+            {
+                await state.DecideAsync(() => state.SaveAsync(state.State with { Orders = Merge(state.State.Orders, batch.Values) }, this));
+                written.SetResult();
+            }
+            catch (Exception e)
+            {
+                written.SetException(e);
+            }
+        }
+
+        _writing = false;
+    }
+
+    private static ImmutableDictionary<string, OrderSummary> Merge(ImmutableDictionary<string, OrderSummary> lines, IEnumerable<OrderSummary> batch)
+    {
+        var builder = lines.ToBuilder();
+        foreach (var line in batch)
+        {
+            if (!builder.TryGetValue(line.OrderId, out var stored) || (line.UpdatedAt >= stored.UpdatedAt && line != stored))
+            {
+                builder[line.OrderId] = line;
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static bool IsStale(ImmutableDictionary<string, OrderSummary> lines, OrderSummary line) =>
+        lines.TryGetValue(line.OrderId, out var stored) && (line.UpdatedAt < stored.UpdatedAt || line == stored);
 }

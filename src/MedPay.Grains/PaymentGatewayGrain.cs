@@ -107,9 +107,9 @@ public sealed class PaymentGatewayGrain(
         return record with { Status = SettlementStatus.Succeeded, Failure = null };
     }
 
-    public Task<SettlementRecord> SettleAsync(SettlementRequest request) => state.DecideAsync(() => SettleOnceAsync(request));
+    public Task<SettlementRecord> SettleAsync(SettlementRequest request, bool mayHaveSent) => state.DecideAsync(() => SettleOnceAsync(request, mayHaveSent));
 
-    private async Task<SettlementRecord> SettleOnceAsync(SettlementRequest request)
+    private async Task<SettlementRecord> SettleOnceAsync(SettlementRequest request, bool mayHaveSent)
     {
         var record = state.State.Record;
         if (record is not null && record.Request != request)
@@ -122,15 +122,11 @@ public sealed class PaymentGatewayGrain(
             return record;
         }
 
-        var resumed = record is not null;
+        // The order's "paying, settlement S" is the intent: on a first attempt nothing can have been sent before, and
+        // on any later one (a resume) the platform is asked first. So the gateway writes no intent of its own.
+        var resumed = record is not null || mayHaveSent;
         record ??= new SettlementRecord(request.SettlementId, SettlementStatus.Pending, request, null, null, null, 0, clock.UtcNow);
-        if (!resumed)
-        {
-            await SaveAsync(record);
-        }
-
         await hooks.AtAsync(FlowStep.AfterGatewayIntent, request.OrderId);
-
         record = await DriveAsync(record, resumed);
         await SaveAsync(record with { UpdatedAt = clock.UtcNow });
         logger.LogInformation("Settlement {SettlementId} is {Status}", request.SettlementId, record.Status);

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Sockets;
+using MedPay.Bench.Peer;
+using MedPay.Grains;
+using MedPay.Silo;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+
+namespace MedPay.Bench;
+
+/// <summary>One MedPay silo in this process, configured as production but for the storage under test, with a write counter.</summary>
+public sealed class BenchSilo : IAsyncDisposable
+{
+    private const string RealStorage = "medpay-real";
+    private readonly IHost _host;
+
+    private BenchSilo(IHost host, CountingGrainStorage storage, int gatewayPort)
+    {
+        _host = host;
+        Storage = storage;
+        GatewayPort = gatewayPort;
+    }
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
+
+    public IServiceProvider Services => _host.Services;
+
+    public CountingGrainStorage Storage { get; }
+
+    public int GatewayPort { get; }
+
+    public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId)
+    {
+        var gatewayPort = FreePort();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("MedPay", LogLevel.Error);
+        builder.Configuration.AddMedPaySiloSettings().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MedPay:Storage:Provider"] = storageProvider,
+            ["MedPay:Storage:ConnectionString"] = connectionString,
+            ["MedPay:Storage:TableName"] = "bench" + serviceId.Replace("-", ""),
+            ["MedPay:Clustering:Provider"] = "Localhost",
+            ["MedPay:Clustering:ServiceId"] = serviceId,
+            ["MedPay:Clustering:ClusterId"] = serviceId,
+            ["MedPay:Clustering:SiloPort"] = FreePort().ToString(),
+            ["MedPay:Clustering:GatewayPort"] = gatewayPort.ToString(),
+        });
+        CountingGrainStorage? counter = null;
+        builder.UseOrleans(silo =>
+        {
+            silo.UseMedPayClustering(builder.Configuration).AddMedPay(builder.Configuration, RealStorage).UseTransactionsPeer();
+            silo.Services.AddKeyedSingleton<IGrainStorage>(
+                MedPayGrainServices.StorageName,
+                (sp, _) => counter = new CountingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(RealStorage)));
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        _ = host.Services.GetRequiredKeyedService<IGrainStorage>(MedPayGrainServices.StorageName);
+        return new BenchSilo(host, counter!, gatewayPort);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

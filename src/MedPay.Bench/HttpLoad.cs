@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MedPay.Api;
+using MedPay.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MedPay.Bench;
+
+/// <summary>
+/// End to end over HTTP: the real API in front of a silo with in-memory storage, loaded by autocannon (npm) with the
+/// payment requests of orders and consents prepared beforehand, one request per order.
+/// </summary>
+public static class HttpLoad
+{
+    public static async Task<RunResult> RunAsync(BenchOptions options, int concurrency)
+    {
+        var run = Guid.NewGuid().ToString("N")[..10];
+        await using var silo = await BenchSilo.StartAsync("Memory", null, "http-" + run);
+        var api = MedPayApi.Build(
+            ["--urls=http://127.0.0.1:0", $"--MedPay:Clustering:GatewayPort={silo.GatewayPort}", $"--MedPay:Clustering:ServiceId=http-{run}", $"--MedPay:Clustering:ClusterId=http-{run}"],
+            builder => builder.Logging.ClearProviders());
+        await api.StartAsync();
+        try
+        {
+            var url = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var requests = Math.Clamp(concurrency * 150, 4_000, 30_000);
+            Console.WriteLine($"  http c={concurrency}: preparing {requests} orders and consents");
+            var prepared = await PrepareAsync(silo.Grains, run, requests);
+            var file = Path.Combine(Path.GetTempPath(), $"medpay-http-{run}.json");
+            await File.WriteAllTextAsync(file, JsonSerializer.Serialize(prepared));
+            var writesBefore = silo.Storage.Writes;
+            var result = await AutocannonAsync(options.RepositoryRoot, url, file, concurrency);
+            File.Delete(file);
+            var settled = result.GetProperty("ok").GetInt64();
+            var failures = new Dictionary<string, long>();
+            if (result.GetProperty("non2xx").GetInt64() is > 0 and var non2xx)
+            {
+                failures["non-2xx"] = non2xx;
+            }
+
+            if (result.GetProperty("errors").GetInt64() is > 0 and var errors)
+            {
+                failures["errors"] = errors;
+            }
+
+            var seconds = result.GetProperty("seconds").GetDouble();
+            Console.WriteLine($"  http memory            c={concurrency,-4} {seconds,5:F1}s {settled,8} settled {settled / seconds,9:F0}/s");
+            return new RunResult("http memory", concurrency, seconds, settled, settled / seconds,
+                new(result.GetProperty("p50").GetDouble(), result.GetProperty("p90").GetDouble(), result.GetProperty("p99").GetDouble(), result.GetProperty("max").GetDouble()),
+                failures, settled == 0 ? 0 : (double)(silo.Storage.Writes - writesBefore) / settled);
+        }
+        finally
+        {
+            await api.StopAsync();
+            await api.DisposeAsync();
+        }
+    }
+
+    private static async Task<List<string[]>> PrepareAsync(IGrainFactory grains, string run, int count)
+    {
+        var merchant = $"http-{run}";
+        var users = Enumerable.Range(0, 256).Select(i => $"http-{run}-{i}").ToArray();
+        var first17 = "33010619800101999";
+        await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(new("Bench User", first17 + MedPay.Grains.Domain.NationalId.CheckCharacter(first17), "330100", InsuranceType.Employee))));
+        var prepared = new string[count][];
+        var gate = new SemaphoreSlim(64);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var orderNo = $"{run}-{i}";
+                var user = users[i % users.Length];
+                await grains.GetGrain<IMedicalOrderGrain>(OrderIds.For(merchant, orderNo)).CreateAsync(new(merchant, orderNo, user,
+                    [new("A-AMOX-250", "Amoxicillin 250 mg", ItemCategory.A, 1_200, 2), new("C-MASK", "Face masks", ItemCategory.C, 500, 1)]));
+                var grant = await grains.GetGrain<IEVoucherGrain>(user).AuthorizeAsync(new(merchant, 1_000_000, orderNo, 60));
+                prepared[i] = [$"/v1/orders/{OrderIds.For(merchant, orderNo)}/payments", JsonSerializer.Serialize(new { authCode = grant.Value!.AuthCode })];
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return [.. prepared];
+    }
+
+    private static async Task<JsonElement> AutocannonAsync(string root, string url, string file, int connections)
+    {
+        var start = new ProcessStartInfo("node", [Path.Combine(root, "src", "MedPay.Bench", "http-load.mjs"), url, file, connections.ToString()])
+        {
+            RedirectStandardOutput = true,
+            WorkingDirectory = root,
+        };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0
+            ? JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.Clone()
+            : throw new InvalidOperationException($"autocannon failed ({process.ExitCode}): {output}");
+    }
+}

@@ -1,0 +1,48 @@
+using MedPay.Bench;
+
+// The MedPay benchmark suite: see README "Benchmarks". Prints figures as it goes; writes report.md and chart.png.
+var options = BenchOptions.Parse(args);
+var report = new Report(options);
+Console.WriteLine($"MedPay bench: concurrency {string.Join(", ", options.Concurrency)}, {options.Duration.TotalSeconds:F0} s each after {options.Warmup.TotalSeconds:F0} s warm-up; scenarios {string.Join(", ", options.Scenarios)}");
+
+foreach (var storage in new[] { "memory", "azurite" }.Where(options.Scenarios.Contains))
+{
+    var provider = storage == "memory" ? "Memory" : "AzureTable";
+    foreach (var concurrency in options.Concurrency)
+    {
+        var run = Guid.NewGuid().ToString("N")[..10];
+        await using var silo = await BenchSilo.StartAsync(provider, options.ConnectionString, "bench-" + run);
+        var medpay = await Scenarios.MedPayAsync(silo.Grains, concurrency, run);
+        report.Add(await LoadRunner.RunAsync($"medpay {storage}", concurrency, options.Warmup, options.Duration, medpay, () => silo.Storage.Writes));
+
+        if (options.Scenarios.Contains("peer"))
+        {
+            var (peer, check) = await Scenarios.PeerAsync(silo.Grains, concurrency, run);
+            report.Add(await LoadRunner.RunAsync($"peer {storage}", concurrency, options.Warmup, options.Duration, peer, () => silo.Storage.Writes));
+            report.AddInvariants($"peer {storage}", concurrency, await check());
+        }
+    }
+
+    if (storage == "azurite")
+    {
+        foreach (var concurrency in options.Concurrency)
+        {
+            report.Add(await Scenarios.RawUpsertsAsync(options.ConnectionString!, concurrency, options.Warmup, TimeSpan.FromSeconds(Math.Min(5, options.Duration.TotalSeconds)), Guid.NewGuid().ToString("N")[..10]));
+        }
+    }
+}
+
+if (options.Scenarios.Contains("http"))
+{
+    foreach (var concurrency in options.Concurrency.Where(c => c > 1))
+    {
+        report.Add(await HttpLoad.RunAsync(options, concurrency));
+    }
+}
+
+if (options.Scenarios.Contains("footprint"))
+{
+    report.SetFootprint(await Footprint.MeasureAsync(options.FootprintGrains));
+}
+
+report.Write();
