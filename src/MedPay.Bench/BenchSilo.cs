@@ -38,6 +38,7 @@ public sealed class BenchSilo : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("MedPay", LogLevel.Error);
+        builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
         builder.Configuration.AddMedPaySiloSettings().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["MedPay:Storage:Provider"] = storageProvider,

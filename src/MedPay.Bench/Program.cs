@@ -19,7 +19,14 @@ foreach (var storage in new[] { "memory", "azurite" }.Where(options.Scenarios.Co
         {
             var (peer, check) = await Scenarios.PeerAsync(silo.Grains, concurrency, run);
             report.Add(await LoadRunner.RunAsync($"peer {storage}", concurrency, options.Warmup, options.Duration, peer, () => silo.Storage.Writes));
-            report.AddInvariants($"peer {storage}", concurrency, await check());
+            try
+            {
+                report.AddInvariants($"peer {storage}", concurrency, await check());
+            }
+            catch (Exception e)
+            {
+                report.AddInvariants($"peer {storage}", concurrency, [$"the check could not complete: {e.GetType().Name}: {e.Message}"]);
+            }
         }
     }
 

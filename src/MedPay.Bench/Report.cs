@@ -29,7 +29,7 @@ public sealed class Report(BenchOptions options)
     public void SetFootprint(FootprintResult footprint)
     {
         _footprint = footprint;
-        Console.WriteLine($"  footprint: {footprint.Grains} idle order grains: {footprint.BytesPerGrain:F0} bytes each; {footprint.ActivationsAfter} left after collection; heap {Mb(footprint.BaselineBytes)} → {Mb(footprint.ActivatedBytes)} → {Mb(footprint.AfterCollectionBytes)} MB");
+        Console.WriteLine($"  footprint: {footprint.Grains} idle order grains: {footprint.BytesPerGrain:F0} bytes each; {footprint.ActivationsAfter} left after collection; heap {Mb(footprint.BaselineBytes):F1} → {Mb(footprint.ActivatedBytes):F1} → {Mb(footprint.AfterCollectionBytes):F1} MB");
     }
 
     public void Write()

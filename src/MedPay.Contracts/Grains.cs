@@ -45,6 +45,10 @@ public interface IMedicalOrderGrain : IGrainWithStringKey
     /// <summary>Cancels an unpaid order. Cancelling a cancelled order returns it.</summary>
     Task<Result<OrderView>> CancelAsync(string reason);
 
+    /// <summary>Asked by the sweep of the merchant's index: expire the order if it is still unpaid past its time.</summary>
+    [OneWay]
+    Task ExpireIfUnpaidAsync();
+
     /// <summary>Asked by the voucher about a reservation held too long: finish the payment, or give the reservation back.</summary>
     [OneWay]
     Task ReconcileAsync();

@@ -36,7 +36,7 @@ public interface IOrderIndexGrain : IGrainWithStringKey
 
 public static class OrderIndexKeys
 {
-    public const int MerchantShards = 8;
+    public const int MerchantShards = 32;
 
     public static string User(string userId) => $"user|{userId}";
 

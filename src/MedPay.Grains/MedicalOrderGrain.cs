@@ -89,6 +89,15 @@ public sealed class MedicalOrderGrain(
 
     public Task ReconcileAsync() => state.DecideAsync(ReconcileOnceAsync, Reloaded);
 
+    public Task ExpireIfUnpaidAsync() => state.DecideAsync(async () =>
+    {
+        var current = state.State;
+        if (current.Status == OrderStatus.Created && clock.UtcNow - current.CreatedAt >= orderOptions.Value.UnpaidExpiry)
+        {
+            await CancelOnceAsync("not paid in time", OrderStatus.Expired);
+        }
+    }, Reloaded);
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ResumeReminder)
@@ -119,7 +128,7 @@ public sealed class MedicalOrderGrain(
         }
 
         await DeliverDueAsync();
-        await UpdateReminderAsync();
+        await UpdateReminderAsync(mayUnregister: true);
     }
 
     private async Task<Result<CreateOrderResult>> CreateOnceAsync(CreateOrderCommand command)
@@ -158,7 +167,7 @@ public sealed class MedicalOrderGrain(
             CreatedAt = now,
             UpdatedAt = now,
         });
-        await UpdateReminderAsync();
+        // No reminder of its own while unpaid: the merchant's index shard sweeps its unpaid orders for expiry.
         return new CreateOrderResult(View(state.State), Created: true);
     }
 
@@ -413,11 +422,15 @@ public sealed class MedicalOrderGrain(
         return Result();
     }
 
-    /// <summary>The resume reminder exists exactly while the order has open work.</summary>
-    private async Task UpdateReminderAsync()
+    /// <summary>
+    /// The resume reminder exists while the order has open work (paying, a pending refund, an undelivered notification).
+    /// It is registered on the way in; it removes itself on its next tick once nothing is open, so that finishing a
+    /// payment costs no reminder operation on its path.
+    /// </summary>
+    private async Task UpdateReminderAsync(bool mayUnregister = false)
     {
         var s = state.State;
-        var open = s.Status is OrderStatus.Created or OrderStatus.Paying
+        var open = s.Status == OrderStatus.Paying
             || s.Refunds.Any(r => r.Status == RefundStatus.Pending)
             || s.Outbox.Any(e => e.Status == NotificationStatus.Pending);
         if (open && _reminderRegistered != true)
@@ -425,7 +438,7 @@ public sealed class MedicalOrderGrain(
             await this.RegisterOrUpdateReminder(ResumeReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
             _reminderRegistered = true;
         }
-        else if (!open && _reminderRegistered != false)
+        else if (!open && mayUnregister)
         {
             if (await this.GetReminder(ResumeReminder) is { } reminder)
             {

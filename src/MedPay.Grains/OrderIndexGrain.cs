@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MedPay.Contracts;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace MedPay.Grains;
@@ -16,11 +17,17 @@ public sealed record OrderIndexState
 /// newer line wins, so updates that arrive out of order never move a line backwards. Group commit: lines that arrive
 /// while a write is under way go into the next write together, and every caller returns only once its line is durable,
 /// so a busy shard costs one write per batch rather than one per order.
+/// A merchant's shard also sweeps its unpaid orders for expiry, with one reminder for the shard instead of one per order.
 /// </summary>
 [Reentrant]
 public sealed class OrderIndexGrain(
-    [PersistentState("index", MedPayGrainServices.StorageName)] IPersistentState<OrderIndexState> state) : Grain, IOrderIndexGrain
+    [PersistentState("index", MedPayGrainServices.StorageName)] IPersistentState<OrderIndexState> state,
+    IClock clock,
+    IOptions<OrderOptions> orderOptions,
+    IOptions<RecoveryOptions> recovery) : Grain, IOrderIndexGrain, IRemindable
 {
+    private const string ExpiryReminder = "expire";
+    private bool _sweeping;
     private Dictionary<string, OrderSummary> _pending = [];
     private TaskCompletionSource? _nextWrite;
     private bool _writing;
@@ -35,6 +42,7 @@ public sealed class OrderIndexGrain(
         }
 
         _pending[summary.OrderId] = summary;
+
         _nextWrite ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var durable = _nextWrite.Task;
         if (!_writing)
@@ -57,6 +65,28 @@ public sealed class OrderIndexGrain(
         return Task.FromResult(lines.Values.ToImmutableArray());
     }
 
+    /// <summary>Tells every unpaid order past its time to expire; each order decides from its own state.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        var unpaid = (await ListAsync()).Where(o => o.Status == OrderStatus.Created).ToList();
+        if (unpaid.Count == 0)
+        {
+            if (await this.GetReminder(ExpiryReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            _sweeping = false;
+            return;
+        }
+
+        var due = clock.UtcNow - orderOptions.Value.UnpaidExpiry;
+        foreach (var order in unpaid.Where(o => o.CreatedAt <= due))
+        {
+            await GrainFactory.GetGrain<IMedicalOrderGrain>(order.OrderId).ExpireIfUnpaidAsync();
+        }
+    }
+
     private async Task WriteBatchesAsync()
     {
         while (_nextWrite is { } written)
@@ -66,6 +96,12 @@ public sealed class OrderIndexGrain(
             _nextWrite = null;
             try
             {
+                if (!_sweeping && batch.Values.Any(o => o.Status == OrderStatus.Created) && this.GetPrimaryKeyString().StartsWith("merchant|", StringComparison.Ordinal))
+                {
+                    await this.RegisterOrUpdateReminder(ExpiryReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
+                    _sweeping = true;
+                }
+
                 await state.DecideAsync(() => state.SaveAsync(state.State with { Orders = Merge(state.State.Orders, batch.Values) }, this));
                 written.SetResult();
             }

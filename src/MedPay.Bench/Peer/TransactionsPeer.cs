@@ -234,7 +234,13 @@ public static class TransactionsPeer
             violations.Add($"committed orders of user {userId}, which is not among the vouchers");
         }
 
-        var orders = await Task.WhenAll(committed.Select(c => grains.GetGrain<IPeerOrderGrain>(c.OrderId).GetAsync()));
+        // Read back in bounded batches: thousands of read transactions at once would outlast the call timeout.
+        var orders = new List<PeerOrderState>(committed.Count);
+        foreach (var chunk in committed.Chunk(64))
+        {
+            orders.AddRange(await Task.WhenAll(chunk.Select(c => grains.GetGrain<IPeerOrderGrain>(c.OrderId).GetAsync())));
+        }
+
         for (var i = 0; i < committed.Count; i++)
         {
             var (orderId, userId, personalFen) = committed[i];
