@@ -49,14 +49,14 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         if (step == FlowStep.AfterReserve)
         {
             // Nothing was recorded as paying: the voucher finds the orphaned reservation and the order gives it back.
-            await Eventually(async () => (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
+            await Eventually.HoldsAsync(async () => (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
             Assert.Equal(OrderStatus.Created, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
             Assert.Equal(OrderStatus.Settled, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!.Status);
         }
         else
         {
             // The order recorded its intent: its reminder drives the settlement to the end on a surviving silo.
-            await Eventually(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled);
+            await Eventually.HoldsAsync(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled);
         }
 
         var view = (await _s.Order(order.OrderId).GetAsync()).Value!;
@@ -82,7 +82,7 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         _ = abandoned.ContinueWith(t => t.Exception, TaskScheduler.Default);
 
         // The order recorded the pending refund: its reminder finishes it on a surviving silo.
-        await Eventually(async () => (await _s.Order(paid.OrderId).GetAsync()).Value!.Refunds.Single().Status == RefundStatus.Succeeded);
+        await Eventually.HoldsAsync(async () => (await _s.Order(paid.OrderId).GetAsync()).Value!.Refunds.Single().Status == RefundStatus.Succeeded);
         var order = (await _s.Order(paid.OrderId).GetAsync()).Value!;
         var refund = order.Refunds.Single();
         Assert.Equal(OrderStatus.PartiallyRefunded, order.Status);
@@ -98,27 +98,5 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(address));
         await cluster.KillSiloAsync(victim);
         await cluster.StartAdditionalSiloAsync();
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                // A call may fail while the cluster notices the dead silo.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold in time");
-            await Task.Delay(250);
-        }
     }
 }
