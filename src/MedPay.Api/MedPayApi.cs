@@ -100,6 +100,9 @@ public static class MedPayApi
             BadHttpRequestException => (ErrorCodes.MalformedJson, "The request could not be read."),
             SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or OrleansException =>
                 ("service_unavailable", "MedPay could not reach its cluster in time; the request may be retried."),
+            // A grain state write that failed: nothing half-written was kept, and the request may be repeated.
+            IOException or Azure.RequestFailedException or Orleans.Storage.InconsistentStateException =>
+                ("service_unavailable", "MedPay could not store the outcome; repeating the request is safe."),
             _ => ("internal_error", "An unexpected error occurred; it has been logged."),
         };
         await Problems.WriteAsync(context, code, detail);
