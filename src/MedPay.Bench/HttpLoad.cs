@@ -27,7 +27,7 @@ public static class HttpLoad
         try
         {
             var url = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var requests = Math.Clamp(concurrency * 150, 4_000, 30_000);
+            var requests = Math.Clamp(concurrency * 150, 4_000, 12_000);
             Console.WriteLine($"  http c={concurrency}: preparing {requests} orders and consents");
             var prepared = await PrepareAsync(silo.Grains, run, requests);
             var file = Path.Combine(Path.GetTempPath(), $"medpay-http-{run}.json");

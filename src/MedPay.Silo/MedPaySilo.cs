@@ -47,7 +47,8 @@ public static class MedPaySilo
                 break;
             case "Memory":
                 silo.UseInMemoryReminderService();
-                silo.AddMemoryGrainStorage(storageName);
+                silo.AddMemoryGrainStorage(storageName, options => options.Configure<Serializer>((o, serializer) =>
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
                 break;
             default:
                 throw new InvalidOperationException("MedPay:Storage:Provider must be AzureTable or Memory.");
