@@ -27,11 +27,11 @@ trap 'exit 130' INT TERM
 start_azurite .azurite 10000 10001 10002
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
-dotnet src/MedPay.Silo/bin/Release/net10.0/MedPay.Silo.dll &
+detached dotnet src/MedPay.Silo/bin/Release/net10.0/MedPay.Silo.dll &
 SILO_PID=$!
 wait_for_port 30000 120 "the silo"
 
-ASPNETCORE_URLS="http://127.0.0.1:$api_port" dotnet src/MedPay.Api/bin/Release/net10.0/MedPay.Api.dll &
+ASPNETCORE_URLS="http://127.0.0.1:$api_port" detached dotnet src/MedPay.Api/bin/Release/net10.0/MedPay.Api.dll &
 API_PID=$!
 deadline=$((SECONDS + 120))
 until node -e "fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" "http://127.0.0.1:$api_port/health/ready"; do

@@ -5,6 +5,13 @@
 AZURITE_PID=""
 AZURITE_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
+# Call as `detached COMMAND... &`: the background job becomes COMMAND itself (so $! is its PID) in a session of its
+# own, so that Ctrl-C in the terminal reaches only the script, which then stops its children in order (API, silo,
+# then Azurite) instead of all at once.
+detached() {
+  if command -v setsid >/dev/null 2>&1; then exec setsid "$@"; else exec "$@"; fi
+}
+
 free_port() {
   node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
@@ -22,7 +29,7 @@ wait_for_port() { # PORT SECONDS WHAT
 
 start_azurite() { # DIR BLOB QUEUE TABLE
   mkdir -p "$1"
-  node node_modules/azurite/dist/src/azurite.js --silent --location "$1" \
+  detached node node_modules/azurite/dist/src/azurite.js --silent --location "$1" \
     --blobHost 127.0.0.1 --blobPort "$2" --queueHost 127.0.0.1 --queuePort "$3" \
     --tableHost 127.0.0.1 --tablePort "$4" --skipApiVersionCheck >"$1/azurite.log" 2>&1 &
   AZURITE_PID=$!
