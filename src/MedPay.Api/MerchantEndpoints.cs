@@ -8,7 +8,10 @@ public static class MerchantEndpoints
 {
     public static IEndpointRouteBuilder MapMedPayMerchants(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/v1/admin/merchants").WithTags("Operators");
+        // Every operator operation needs the operator's token, checked once for the whole group.
+        var admin = app.MapGroup("/v1/admin/merchants").WithTags("Operators")
+            .AddEndpointFilter(async (context, next) =>
+                Callers.Operator(context.HttpContext, context.HttpContext.RequestServices.GetRequiredService<IConfiguration>()) ?? await next(context));
         admin.MapPost("", RegisterAsync).Accepts<RegisterMerchantRequest>("application/json")
             .Produces<MerchantCredentialsResponse>(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(409);
         admin.MapGet("/{merchantId}", GetMerchantAsync).Produces<MerchantResponse>().ProducesProblem(401).ProducesProblem(404);
@@ -31,13 +34,8 @@ public static class MerchantEndpoints
         return app;
     }
 
-    private static async Task<IResult> RegisterAsync(HttpRequest request, IGrainFactory grains, IConfiguration configuration)
+    private static async Task<IResult> RegisterAsync(HttpRequest request, IGrainFactory grains)
     {
-        if (Callers.Operator(request.HttpContext, configuration) is { } unauthorized)
-        {
-            return unauthorized;
-        }
-
         var (body, problem) = await JsonBody.ReadAsync<RegisterMerchantRequest>(request);
         if (problem is not null)
         {
@@ -55,13 +53,8 @@ public static class MerchantEndpoints
             : Problems.For(result.Error!);
     }
 
-    private static async Task<IResult> GetMerchantAsync(string merchantId, HttpContext context, IGrainFactory grains, IConfiguration configuration)
+    private static async Task<IResult> GetMerchantAsync(string merchantId, IGrainFactory grains)
     {
-        if (Callers.Operator(context, configuration) is { } unauthorized)
-        {
-            return unauthorized;
-        }
-
         if (!Ids.IsValid(merchantId))
         {
             return Problems.For(ErrorCodes.MerchantNotFound, "No such merchant.");
@@ -71,13 +64,8 @@ public static class MerchantEndpoints
         return result.IsOk ? Results.Ok(MerchantResponse.From(result.Value!)) : Problems.For(result.Error!);
     }
 
-    private static async Task<IResult> RotateAsync(string merchantId, HttpContext context, IGrainFactory grains, IConfiguration configuration)
+    private static async Task<IResult> RotateAsync(string merchantId, IGrainFactory grains)
     {
-        if (Callers.Operator(context, configuration) is { } unauthorized)
-        {
-            return unauthorized;
-        }
-
         if (!Ids.IsValid(merchantId))
         {
             return Problems.For(ErrorCodes.MerchantNotFound, "No such merchant.");
@@ -87,13 +75,8 @@ public static class MerchantEndpoints
         return result.IsOk ? Results.Ok(MerchantCredentialsResponse.From(result.Value!)) : Problems.For(result.Error!);
     }
 
-    private static async Task<IResult> SetCallbackAsync(string merchantId, HttpRequest request, IGrainFactory grains, IConfiguration configuration)
+    private static async Task<IResult> SetCallbackAsync(string merchantId, HttpRequest request, IGrainFactory grains)
     {
-        if (Callers.Operator(request.HttpContext, configuration) is { } unauthorized)
-        {
-            return unauthorized;
-        }
-
         var (body, problem) = await JsonBody.ReadAsync<CallbackRequest>(request);
         if (problem is not null)
         {
