@@ -64,8 +64,7 @@ public static class HttpLoad
     {
         var merchant = $"http-{run}";
         var users = Enumerable.Range(0, 256).Select(i => $"http-{run}-{i}").ToArray();
-        var first17 = "33010619800101999";
-        await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(new("Bench User", first17 + MedPay.Grains.Domain.NationalId.CheckCharacter(first17), "330100", InsuranceType.Employee))));
+        await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(Scenarios.BenchVoucher)));
         var prepared = new string[count][];
         var gate = new SemaphoreSlim(64);
         await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>

@@ -15,6 +15,10 @@ public static class Scenarios
         new("C-MASK", "Face masks", ItemCategory.C, 500, 1),
     ];
 
+    /// <summary>Every bench user: a Hangzhou employee whose sandbox personal account holds 999,000 fen.</summary>
+    public static readonly OpenVoucherCommand BenchVoucher = new(
+        "Bench User", "33010619800101999" + MedPay.Grains.Domain.NationalId.CheckCharacter("33010619800101999"), "330100", InsuranceType.Employee);
+
     /// <summary>
     /// MedPay's payment as an application makes it: create the order, authorize, pay. One voucher per worker (a user
     /// pays one order at a time). Latency is the payment request's; throughput counts settled payments.
@@ -27,8 +31,7 @@ public static class Scenarios
         var users = await Task.WhenAll(Enumerable.Range(0, Math.Max(64, concurrency * 4)).Select(async i =>
         {
             var userId = $"bench-{run}-{i}";
-            var first17 = $"33010619800101{999:D3}";
-            var opened = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(new("Bench User", first17 + MedPay.Grains.Domain.NationalId.CheckCharacter(first17), "330100", InsuranceType.Employee));
+            var opened = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(BenchVoucher);
             return opened.IsOk ? userId : throw new InvalidOperationException(opened.Error!.Message);
         }));
 

@@ -89,14 +89,7 @@ public sealed class MedicalOrderGrain(
 
     public Task ReconcileAsync() => state.DecideAsync(ReconcileOnceAsync, Reloaded);
 
-    public Task ExpireIfUnpaidAsync() => state.DecideAsync(async () =>
-    {
-        var current = state.State;
-        if (current.Status == OrderStatus.Created && clock.UtcNow - current.CreatedAt >= orderOptions.Value.UnpaidExpiry)
-        {
-            await CancelOnceAsync("not paid in time", OrderStatus.Expired);
-        }
-    }, Reloaded);
+    public Task ExpireIfUnpaidAsync() => state.DecideAsync(ExpireIfDueOnceAsync, Reloaded);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -111,12 +104,8 @@ public sealed class MedicalOrderGrain(
     /// <summary>Drives every piece of open work one step further: expiry, settlement, refunds, notifications.</summary>
     private async Task ResumeOnceAsync()
     {
-        var current = state.State;
-        if (current.Status == OrderStatus.Created && clock.UtcNow - current.CreatedAt >= orderOptions.Value.UnpaidExpiry)
-        {
-            await CancelOnceAsync("not paid in time", OrderStatus.Expired);
-        }
-        else if (current.Status == OrderStatus.Paying)
+        await ExpireIfDueOnceAsync();
+        if (state.State.Status == OrderStatus.Paying)
         {
             logger.LogInformation("Order {OrderId}: resuming its settlement", OrderId);
             await SettleAsync(resume: true);
@@ -129,6 +118,15 @@ public sealed class MedicalOrderGrain(
 
         await DeliverDueAsync();
         await UpdateReminderAsync(mayUnregister: true);
+    }
+
+    private async Task ExpireIfDueOnceAsync()
+    {
+        var current = state.State;
+        if (current.Status == OrderStatus.Created && clock.UtcNow - current.CreatedAt >= orderOptions.Value.UnpaidExpiry)
+        {
+            await CancelOnceAsync("not paid in time", OrderStatus.Expired);
+        }
     }
 
     private async Task<Result<CreateOrderResult>> CreateOnceAsync(CreateOrderCommand command)
