@@ -27,8 +27,9 @@ public static class Scenarios
     {
         var merchant = $"bench-{run}";
         await grains.GetGrain<IMerchantGrain>(merchant).RegisterAsync(new("Bench Pharmacy", "H33010600001", null));
-        // Several vouchers per worker, so that no voucher's state (its consents and ledger) grows large during a run.
-        var users = await Task.WhenAll(Enumerable.Range(0, Math.Max(64, concurrency * 4)).Select(async i =>
+        // Many users, each paying a few orders in a run, as people do: one voucher per worker would have each user pay
+        // hundreds of orders a minute.
+        var users = await Task.WhenAll(Enumerable.Range(0, Math.Max(1_000, concurrency * 16)).Select(async i =>
         {
             var userId = $"bench-{run}-{i}";
             var opened = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(BenchVoucher);

@@ -35,7 +35,11 @@ public sealed record VoucherState
     [Id(11)] public YearAccumulators Accumulators { get; init; } = new(0, 0, 0);
     [Id(12)] public ImmutableDictionary<string, StoredAuthorization> Authorizations { get; init; } = ImmutableDictionary<string, StoredAuthorization>.Empty;
     [Id(13)] public ImmutableDictionary<string, Reservation> Reservations { get; init; } = ImmutableDictionary<string, Reservation>.Empty;
-    /// <summary>Every committed payment, by order id: the voucher's ledger (balance = opening − Σ personal).</summary>
+    /// <summary>
+    /// The most recent committed payments, by order id (at most <see cref="EVoucherGrain.RecentCommitsKept"/>): enough to
+    /// recognise a repeat. The balance is kept in <see cref="BalanceFen"/>; the full ledger is the orders' and the gateway's
+    /// records, so the voucher's state, written on every payment, does not grow with the user's history.
+    /// </summary>
     [Id(14)] public ImmutableDictionary<string, Reservation> Committed { get; init; } = ImmutableDictionary<string, Reservation>.Empty;
     [Id(15)] public DateTimeOffset OpenedAt { get; init; }
     /// <summary>Every refund credited back, by "{orderId}/{refundId}": balance = opening − Σ committed personal + Σ refunded personal.</summary>
@@ -51,6 +55,9 @@ public sealed class EVoucherGrain(
     ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain, IRemindable
 {
     private const string ReservationsReminder = "reservations";
+
+    /// <summary>How many committed payments the voucher keeps in its state.</summary>
+    public const int RecentCommitsKept = 32;
 
     /// <summary>Whether this activation has made sure the reservations reminder exists.</summary>
     private bool _watching;
@@ -298,7 +305,7 @@ public sealed class EVoucherGrain(
                 FundPaidFen = year.FundPaidFen + reservation.Split.FundFen,
             },
             Reservations = current.Reservations.Remove(orderId),
-            Committed = current.Committed.SetItem(orderId, reservation),
+            Committed = KeepRecent(current.Committed.SetItem(orderId, reservation)),
         }, this);
     }
 
@@ -403,6 +410,11 @@ public sealed class EVoucherGrain(
     };
 
     private static Failure NotFound() => new(ErrorCodes.VoucherNotFound, "No e-voucher is open for this user.");
+
+    private static ImmutableDictionary<string, Reservation> KeepRecent(ImmutableDictionary<string, Reservation> committed) =>
+        committed.Count <= RecentCommitsKept
+            ? committed
+            : committed.RemoveRange(committed.Values.OrderBy(r => r.ReservedAt).Take(committed.Count - RecentCommitsKept).Select(r => r.OrderId));
 
     private static long ReservedFen(VoucherState voucher) => voucher.Reservations.Values.Sum(r => r.Split.PersonalAccountFen);
 
