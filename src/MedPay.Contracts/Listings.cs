@@ -30,7 +30,15 @@ public interface IOrderIndexGrain : IGrainWithStringKey
     /// <summary>Adds or replaces the order's line (the newer <see cref="OrderSummary.UpdatedAt"/> wins).</summary>
     Task UpsertAsync(OrderSummary summary);
 
+    /// <summary>Every line: this grain's own and, on a merchant-day shard, those of all its segments.</summary>
     Task<ImmutableArray<OrderSummary>> ListAsync();
+
+    /// <summary>
+    /// On a merchant-day shard: the segment a new order's line is to live in. A segment holds a bounded number of lines,
+    /// so that a busy day never makes one state record that every write rewrites whole (and that Azure Table storage
+    /// would refuse past 1 MB). The order keeps its segment number and sends its line there.
+    /// </summary>
+    Task<int> AssignSegmentAsync();
 }
 
 public static class OrderIndexKeys
@@ -40,6 +48,12 @@ public static class OrderIndexKeys
     public static string User(string userId) => $"user|{userId}";
 
     public static string MerchantDay(string merchantId, DateOnly day, int shard) => $"merchant|{merchantId}|{day:yyyy-MM-dd}|{shard}";
+
+    /// <summary>One segment of a merchant-day shard (<paramref name="shardKey"/> is the shard's <see cref="MerchantDay"/> key).</summary>
+    public static string Segment(string shardKey, int segment) => $"{shardKey}|{segment}";
+
+    /// <summary>Whether the key is a merchant-day shard, which hands out segments (and not a segment or a user's index).</summary>
+    public static bool IsMerchantShard(string key) => key.StartsWith("merchant|", StringComparison.Ordinal) && key.Count(c => c == '|') == 3;
 
     /// <summary>A stable shard for an order id (not string.GetHashCode, which differs between processes).</summary>
     public static int ShardOf(string orderId)

@@ -41,6 +41,8 @@ public sealed record OrderState
     [Id(13)] public DateTimeOffset? PayingSince { get; init; }
     [Id(14)] public ImmutableList<RefundView> Refunds { get; init; } = [];
     [Id(15)] public ImmutableList<OutboxEvent> Outbox { get; init; } = [];
+    /// <summary>The segment of its merchant's daily index shard that holds this order's line; null for orders from before segments.</summary>
+    [Id(16)] public int? IndexSegment { get; init; }
 }
 
 /// <summary>
@@ -156,8 +158,10 @@ public sealed class MedicalOrderGrain(
         }
 
         var now = clock.UtcNow;
+        var segment = await GrainFactory.GetGrain<IOrderIndexGrain>(MerchantShardKey(command.MerchantId, now)).AssignSegmentAsync();
         await SaveAsync(new OrderState
         {
+            IndexSegment = segment,
             Command = command,
             Status = OrderStatus.Created,
             TotalFen = validated.Value,
@@ -305,7 +309,8 @@ public sealed class MedicalOrderGrain(
                     $"refund {refund.RefundId} of {refund.AmountFen} fen: fund {refund.Split.FundFen}, personal account {refund.Split.PersonalAccountFen}, cash {refund.Split.CashFen}",
                     s => s with { Refunds = Replace(s.Refunds, done) },
                     "order.refunded",
-                    done);
+                    done,
+                    outcomeDurable: true);
                 break;
             case SettlementStatus.Declined:
                 var failed = refund with { Status = RefundStatus.Failed, Failure = record.Failure, CompletedAt = clock.UtcNow };
@@ -391,15 +396,15 @@ public sealed class MedicalOrderGrain(
             case SettlementStatus.Succeeded:
                 await voucher.CommitAsync(OrderId);
                 await hooks.AtAsync(FlowStep.AfterCommit, OrderId);
-                await MoveAsync(OrderStatus.Settled, $"settled at the platform as {record.PlatformRef}", s => s with { PlatformSettlementRef = record.PlatformRef }, "order.settled");
+                await MoveAsync(OrderStatus.Settled, $"settled at the platform as {record.PlatformRef}", s => s with { PlatformSettlementRef = record.PlatformRef }, "order.settled", outcomeDurable: true);
                 break;
             case SettlementStatus.Declined:
                 await voucher.ReleaseAsync(OrderId);
-                await MoveAsync(OrderStatus.Failed, record.Failure!.Message, s => s with { Failure = record.Failure }, "order.failed");
+                await MoveAsync(OrderStatus.Failed, record.Failure!.Message, s => s with { Failure = record.Failure }, "order.failed", outcomeDurable: true);
                 break;
             case SettlementStatus.Mismatch:
                 // Rule 5: amounts reported back that disagree are never overwritten; a person decides.
-                await MoveAsync(OrderStatus.ManualReview, record.Failure!.Message, s => s with { Failure = record.Failure, PlatformSettlementRef = record.PlatformRef }, "order.manual_review");
+                await MoveAsync(OrderStatus.ManualReview, record.Failure!.Message, s => s with { Failure = record.Failure, PlatformSettlementRef = record.PlatformRef }, "order.manual_review", outcomeDurable: true);
                 break;
             default:
                 var waited = clock.UtcNow - (current.PayingSince ?? current.UpdatedAt);
@@ -448,7 +453,14 @@ public sealed class MedicalOrderGrain(
     }
 
     /// <summary>Moves the order and, for an outcome the merchant is told about, puts the notification in the outbox in the same write.</summary>
-    private async Task MoveAsync(OrderStatus to, string cause, Func<OrderState, OrderState> change, string? notify = null, RefundView? refund = null)
+    /// <param name="outcomeDurable">
+    /// The outcome is already durable elsewhere (the gateway's record of the settlement or refund), so the merchant may
+    /// hear of it before this write: a crash in between finds the same outcome again when the order resumes and sends
+    /// the same event (same id) again, which at-least-once allows. One write then records the outcome and its first
+    /// delivery attempt, instead of one for each. Only when no earlier notification is still waiting, to keep the order
+    /// of events.
+    /// </param>
+    private async Task MoveAsync(OrderStatus to, string cause, Func<OrderState, OrderState> change, string? notify = null, RefundView? refund = null, bool outcomeDurable = false)
     {
         var current = state.State;
         OrderTransitions.EnsureCanMove(current.Status, to);
@@ -462,7 +474,13 @@ public sealed class MedicalOrderGrain(
         if (notify is not null)
         {
             var eventId = refund is null ? $"{OrderId}:{notify}" : $"{OrderId}:{notify}:{refund.RefundId}";
-            next = next with { Outbox = next.Outbox.Add(new OutboxEvent(eventId, notify, EventBody(eventId, notify, next, refund, now), now, NotificationStatus.Pending, 0, now, null, null)) };
+            var pending = new OutboxEvent(eventId, notify, EventBody(eventId, notify, next, refund, now), now, NotificationStatus.Pending, 0, now, null, null);
+            if (outcomeDurable && !next.Outbox.Any(e => e.Status == NotificationStatus.Pending))
+            {
+                pending = await DeliverAsync(pending, await CallbackTargetAsync(), firstAttempt: true);
+            }
+
+            next = next with { Outbox = next.Outbox.Add(pending) };
         }
 
         await SaveAsync(next);
@@ -521,7 +539,7 @@ public sealed class MedicalOrderGrain(
         var due = state.State.Outbox.Where(e => e.Status == NotificationStatus.Pending && e.NextAttemptAt <= now).ToList();
         if (due.Count > 0)
         {
-            var target = await GrainFactory.GetGrain<IMerchantGrain>(state.State.Command!.MerchantId).GetCallbackTargetAsync();
+            var target = await CallbackTargetAsync();
             var outbox = state.State.Outbox;
             foreach (var pending in due)
             {
@@ -535,7 +553,10 @@ public sealed class MedicalOrderGrain(
         ScheduleDelivery();
     }
 
-    private async Task<OutboxEvent> DeliverAsync(OutboxEvent pending, CallbackTarget? target)
+    private Task<CallbackTarget?> CallbackTargetAsync() => GrainFactory.GetGrain<IMerchantGrain>(state.State.Command!.MerchantId).GetCallbackTargetAsync();
+
+    /// <param name="firstAttempt">Made on the way to answering a payment or refund: it waits at most <see cref="NotificationOptions.FirstAttemptTimeout"/>.</param>
+    private async Task<OutboxEvent> DeliverAsync(OutboxEvent pending, CallbackTarget? target, bool firstAttempt = false)
     {
         var options = notificationOptions.Value;
         if (target?.Url is not { } url)
@@ -543,7 +564,20 @@ public sealed class MedicalOrderGrain(
             return pending with { Status = NotificationStatus.Failed, LastError = target is null ? "the merchant is not registered" : "the merchant has no callback address" };
         }
 
-        var attempt = await callbacks.SendAsync(new CallbackMessage(new Uri(url), target.WebhookSecret, pending.EventId, pending.Type, System.Text.Encoding.UTF8.GetBytes(pending.Body)), CancellationToken.None);
+        var message = new CallbackMessage(new Uri(url), target.WebhookSecret, pending.EventId, pending.Type, System.Text.Encoding.UTF8.GetBytes(pending.Body));
+        CallbackAttempt attempt;
+        using (var budget = new CancellationTokenSource(firstAttempt ? options.FirstAttemptTimeout : Timeout.InfiniteTimeSpan))
+        {
+            try
+            {
+                attempt = await callbacks.SendAsync(message, budget.Token);
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested)
+            {
+                attempt = new(false, null, $"no answer within {options.FirstAttemptTimeout.TotalSeconds:F0} s on the first attempt");
+            }
+        }
+
         var attempts = pending.Attempts + 1;
         if (attempt.Acknowledged)
         {
@@ -577,13 +611,18 @@ public sealed class MedicalOrderGrain(
         {
             await Task.WhenAll(
                 GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(order.UserId)).UpsertAsync(summary),
-                GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.MerchantDay(order.MerchantId, DateOnly.FromDateTime(s.CreatedAt.UtcDateTime), OrderIndexKeys.ShardOf(OrderId))).UpsertAsync(summary));
+                GrainFactory.GetGrain<IOrderIndexGrain>(s.IndexSegment is { } segment
+                    ? OrderIndexKeys.Segment(MerchantShardKey(order.MerchantId, s.CreatedAt), segment)
+                    : MerchantShardKey(order.MerchantId, s.CreatedAt)).UpsertAsync(summary));
         }
         catch (Exception e)
         {
             logger.LogWarning(e, "Order {OrderId}: its listings could not be updated", OrderId);
         }
     }
+
+    private string MerchantShardKey(string merchantId, DateTimeOffset createdAt) =>
+        OrderIndexKeys.MerchantDay(merchantId, DateOnly.FromDateTime(createdAt.UtcDateTime), OrderIndexKeys.ShardOf(OrderId));
 
     private void Reloaded()
     {

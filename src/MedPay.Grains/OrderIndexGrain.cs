@@ -10,6 +10,9 @@ namespace MedPay.Grains;
 public sealed record OrderIndexState
 {
     [Id(0)] public ImmutableDictionary<string, OrderSummary> Orders { get; init; } = ImmutableDictionary<string, OrderSummary>.Empty;
+
+    /// <summary>On a merchant-day shard: how many segments it has handed out (numbered from 0).</summary>
+    [Id(1)] public int Segments { get; init; }
 }
 
 /// <summary>
@@ -17,7 +20,11 @@ public sealed record OrderIndexState
 /// newer line wins, so updates that arrive out of order never move a line backwards. Group commit: lines that arrive
 /// while a write is under way go into the next write together, and every caller returns only once its line is durable,
 /// so a busy shard costs one write per batch rather than one per order.
-/// A merchant's shard also sweeps its unpaid orders for expiry, with one reminder for the shard instead of one per order.
+/// A merchant-day shard hands its new orders out to segments of at most <see cref="OrderOptions.IndexSegmentSize"/> lines
+/// (the grains keyed <see cref="OrderIndexKeys.Segment"/>), so that no write rewrites a whole busy day; it records only
+/// how many segments it opened, once per segment. It keeps the lines of orders from before segments itself.
+/// Every merchant index grain sweeps its own unpaid orders for expiry, with one reminder for all its lines instead of
+/// one per order.
 /// </summary>
 [Reentrant]
 public sealed class OrderIndexGrain(
@@ -31,6 +38,11 @@ public sealed class OrderIndexGrain(
     private Dictionary<string, OrderSummary> _pending = [];
     private TaskCompletionSource? _nextWrite;
     private bool _writing;
+    private int _segmentsWanted;
+    private int _slotsLeft;
+    private Task? _opening;
+
+    private string Key => this.GetPrimaryKeyString();
 
     public Task UpsertAsync(OrderSummary summary)
     {
@@ -42,7 +54,69 @@ public sealed class OrderIndexGrain(
         }
 
         _pending[summary.OrderId] = summary;
+        return WriteSoonAsync();
+    }
 
+    public async Task<ImmutableArray<OrderSummary>> ListAsync()
+    {
+        var own = OwnLines();
+        if (state.State.Segments == 0)
+        {
+            return own;
+        }
+
+        var segments = await Task.WhenAll(Enumerable.Range(0, state.State.Segments)
+            .Select(segment => GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(Key, segment)).ListAsync()));
+        return [.. own, .. segments.SelectMany(lines => lines)];
+    }
+
+    /// <summary>
+    /// A slot in the open segment; when it is full, the next segment is opened, durably, before any order is sent there,
+    /// so that a listing always knows every segment that may hold a line. A new activation starts a new segment.
+    /// </summary>
+    public async Task<int> AssignSegmentAsync()
+    {
+        if (!OrderIndexKeys.IsMerchantShard(Key))
+        {
+            throw new InvalidOperationException($"Only a merchant-day shard hands out segments, not {Key}.");
+        }
+
+        while (_slotsLeft == 0)
+        {
+            if (_opening is null or { IsCompleted: true })
+            {
+                _opening = OpenSegmentAsync();
+            }
+
+            await _opening;
+        }
+
+        _slotsLeft--;
+        return state.State.Segments - 1;
+    }
+
+    private async Task OpenSegmentAsync()
+    {
+        _segmentsWanted = state.State.Segments + 1;
+        await WriteSoonAsync();
+        _slotsLeft = Math.Max(1, orderOptions.Value.IndexSegmentSize);
+    }
+
+    /// <summary>This grain's own lines, with those not yet written.</summary>
+    private ImmutableArray<OrderSummary> OwnLines()
+    {
+        var lines = state.State.Orders;
+        foreach (var pending in _pending.Values)
+        {
+            lines = IsStale(lines, pending) ? lines : lines.SetItem(pending.OrderId, pending);
+        }
+
+        return [.. lines.Values];
+    }
+
+    /// <summary>Joins the next group write (starting the writer if none is running); completes once that write is durable.</summary>
+    private Task WriteSoonAsync()
+    {
         _nextWrite ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var durable = _nextWrite.Task;
         if (!_writing)
@@ -54,21 +128,10 @@ public sealed class OrderIndexGrain(
         return durable;
     }
 
-    public Task<ImmutableArray<OrderSummary>> ListAsync()
-    {
-        var lines = state.State.Orders;
-        foreach (var pending in _pending.Values)
-        {
-            lines = IsStale(lines, pending) ? lines : lines.SetItem(pending.OrderId, pending);
-        }
-
-        return Task.FromResult(lines.Values.ToImmutableArray());
-    }
-
     /// <summary>Tells every unpaid order past its time to expire; each order decides from its own state.</summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        var unpaid = (await ListAsync()).Where(o => o.Status == OrderStatus.Created).ToList();
+        var unpaid = OwnLines().Where(o => o.Status == OrderStatus.Created).ToList();
         if (unpaid.Count == 0)
         {
             if (await this.GetReminder(ExpiryReminder) is { } reminder)
@@ -96,13 +159,15 @@ public sealed class OrderIndexGrain(
             _nextWrite = null;
             try
             {
-                if (!_sweeping && batch.Values.Any(o => o.Status == OrderStatus.Created) && this.GetPrimaryKeyString().StartsWith("merchant|", StringComparison.Ordinal))
+                if (!_sweeping && batch.Values.Any(o => o.Status == OrderStatus.Created) && Key.StartsWith("merchant|", StringComparison.Ordinal))
                 {
                     await this.RegisterOrUpdateReminder(ExpiryReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
                     _sweeping = true;
                 }
 
-                await state.DecideAsync(() => state.SaveAsync(state.State with { Orders = Merge(state.State.Orders, batch.Values) }, this));
+                await state.DecideAsync(() => state.SaveAsync(
+                    state.State with { Orders = Merge(state.State.Orders, batch.Values), Segments = Math.Max(state.State.Segments, _segmentsWanted) },
+                    this));
                 written.SetResult();
             }
             catch (Exception e)

@@ -56,6 +56,9 @@ public sealed class OrderOptions
 
     /// <summary>An order not paid this long after it was created expires; anything reserved for it is released.</summary>
     public TimeSpan UnpaidExpiry { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>At most this many orders' lines in one segment of a merchant's daily index shard (each write rewrites a segment whole).</summary>
+    public int IndexSegmentSize { get; set; } = 256;
 }
 
 /// <summary>Result notifications to the merchant's callback address: <c>MedPay:Notifications</c>.</summary>
@@ -71,6 +74,12 @@ public sealed class NotificationOptions
     public TimeSpan MaxRetry { get; set; } = TimeSpan.FromMinutes(10);
 
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The first attempt at a settlement or refund notification is made before the outcome is written, so that one write
+    /// records both; the payment's answer waits for it at most this long. Later attempts have <see cref="CallTimeout"/>.
+    /// </summary>
+    public TimeSpan FirstAttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>The step boundaries of a payment, where tests may stop the flow (and kill the silo).</summary>

@@ -68,6 +68,8 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Storage:TableName"] = "medpayapitest" + run,
             ["MedPay:Gateway:CallTimeout"] = "00:00:02",
             ["MedPay:Gateway:QueryBackoff"] = "00:00:00.020",
+            // Tiny index segments, so that every listing test also crosses segments.
+            ["MedPay:Orders:IndexSegmentSize"] = "2",
         });
         silo.Logging.AddProvider(Logs);
         silo.UseOrleans(s => s.UseMedPayClustering(silo.Configuration).AddMedPay(silo.Configuration));

@@ -116,6 +116,8 @@ public sealed class MedPayCluster : IAsyncDisposable
                 ["MedPay:Test:ClockId"] = serviceId,
                 ["MedPay:Gateway:CallTimeout"] = "00:00:02",
                 ["MedPay:Gateway:QueryBackoff"] = "00:00:00.020",
+                // Tiny index segments, so that every listing and sweep test also crosses segments.
+                ["MedPay:Orders:IndexSegmentSize"] = "2",
                 ["MedPay:Recovery:ResumeEvery"] = "00:00:02",
                 ["MedPay:Recovery:StaleReservationAfter"] = "00:00:03",
                 ["MedPay:Notifications:FirstRetry"] = "00:00:00.200",

@@ -1,0 +1,57 @@
+using MedPay.Contracts;
+
+namespace MedPay.ClusterTests;
+
+/// <summary>The merchant's daily index shard hands lines out to bounded segments (2 lines each in these tests).</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class IndexSegmentTests(ClusterFixture fixture)
+{
+    private readonly Scenario _s = new(fixture.Medpay.Grains);
+
+    [Fact]
+    public async Task A_busy_shard_spreads_its_orders_over_bounded_segments_and_the_listing_and_statement_see_them_all()
+    {
+        var (userId, _) = await _s.OpenVoucherAsync();
+        var merchant = TestWorld.Unique("m");
+        // Seven order numbers that fall in the same shard of the merchant's day.
+        var numbers = Enumerable.Range(0, 10_000).Select(i => $"seg-{i}")
+            .Where(n => OrderIndexKeys.ShardOf(OrderIds.For(merchant, n)) == 0).Take(7).ToList();
+        var created = new List<OrderView>();
+        foreach (var orderNo in numbers)
+        {
+            var result = await _s.Order(OrderIds.For(merchant, orderNo)).CreateAsync(new(merchant, orderNo, userId, [Scenario.A(1_000)]));
+            Assert.True(result.IsOk, result.Error?.ToString());
+            created.Add(result.Value!.Order);
+        }
+
+        var paid = created[0];
+        Assert.Equal(OrderStatus.Settled, (await _s.Order(paid.OrderId).PayAsync(new(await _s.AuthorizeAsync(userId, merchant), null))).Value!.Status);
+
+        var day = DateOnly.FromDateTime(paid.CreatedAt.UtcDateTime);
+        var shard = OrderIndexKeys.MerchantDay(merchant, day, 0);
+        var segments = new List<IReadOnlyCollection<OrderSummary>>();
+        for (var segment = 0; segment < 4; segment++)
+        {
+            segments.Add(await fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(shard, segment)).ListAsync());
+        }
+
+        Assert.All(segments, lines => Assert.InRange(lines.Count, 1, 2));
+        Assert.Equal(created.Select(o => o.OrderId).Order(), segments.SelectMany(lines => lines).Select(l => l.OrderId).Order());
+
+        var listed = await fixture.Medpay.Grains.GetGrain<IOrderQueryGrain>(0).ListForMerchantAsync(merchant, day, null, null, 100);
+        Assert.Equal(created.Select(o => o.OrderId).Order(), listed.Orders.Select(o => o.OrderId).Order());
+        Assert.Equal(OrderStatus.Settled, listed.Orders.Single(o => o.OrderId == paid.OrderId).Status);
+        Assert.Equal(6, listed.Orders.Count(o => o.Status == OrderStatus.Created));
+
+        var statement = await fixture.Medpay.Grains.GetGrain<IOrderQueryGrain>(0).ReconcileAsync(merchant, day);
+        Assert.Equal(1, statement.SettledCount);
+        Assert.Empty(statement.Mismatches);
+    }
+
+    [Fact]
+    public async Task Only_a_merchant_day_shard_hands_out_segments()
+    {
+        var userIndex = fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(TestWorld.Unique("u")));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => userIndex.AssignSegmentAsync());
+    }
+}
