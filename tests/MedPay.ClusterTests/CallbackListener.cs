@@ -21,6 +21,8 @@ public sealed class CallbackListener : IAsyncDisposable, IDisposable
     private readonly HttpListener _listener;
     private string _secret;
     private readonly int _failFirst;
+    private readonly int _slowFirst;
+    private readonly TimeSpan _slowBy;
     private readonly Lock _gate = new();
     private readonly List<ReceivedCallback> _received = [];
     private readonly List<(Func<ReceivedCallback, bool> Match, TaskCompletionSource<ReceivedCallback> Done)> _waiters = [];
@@ -28,11 +30,13 @@ public sealed class CallbackListener : IAsyncDisposable, IDisposable
     private int _requests;
     private int _disposed;
 
-    private CallbackListener(HttpListener listener, int port, string secret, int failFirst)
+    private CallbackListener(HttpListener listener, int port, string secret, int failFirst, int slowFirst, TimeSpan slowBy)
     {
         _listener = listener;
         _secret = secret;
         _failFirst = failFirst;
+        _slowFirst = slowFirst;
+        _slowBy = slowBy;
         Url = new Uri($"http://127.0.0.1:{port}/callbacks");
         _accepting = AcceptAsync();
     }
@@ -59,8 +63,11 @@ public sealed class CallbackListener : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Listens on a free port; <paramref name="failFirst"/> requests are answered 500 before the rest get 200.</summary>
-    public static CallbackListener Start(string secret, int failFirst = 0)
+    /// <summary>
+    /// Listens on a free port; <paramref name="failFirst"/> requests are answered 500 before the rest get 200, and the
+    /// first <paramref name="slowFirst"/> requests are answered only after <paramref name="slowBy"/>.
+    /// </summary>
+    public static CallbackListener Start(string secret, int failFirst = 0, int slowFirst = 0, TimeSpan slowBy = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(secret);
         ArgumentOutOfRangeException.ThrowIfNegative(failFirst);
@@ -72,7 +79,7 @@ public sealed class CallbackListener : IAsyncDisposable, IDisposable
             try
             {
                 listener.Start();
-                return new CallbackListener(listener, port, secret, failFirst);
+                return new CallbackListener(listener, port, secret, failFirst, slowFirst, slowBy);
             }
             catch (HttpListenerException) when (attempt < StartAttempts)
             {
@@ -178,7 +185,10 @@ public sealed class CallbackListener : IAsyncDisposable, IDisposable
                 body,
                 DateTimeOffset.UtcNow,
                 Tolerance);
-            var status = Interlocked.Increment(ref _requests) <= _failFirst ? 500 : 200;
+            var number = Interlocked.Increment(ref _requests);
+            var status = number <= _failFirst ? 500 : 200;
+            if (number <= _slowFirst)
+                await Task.Delay(_slowBy);
             Record(new ReceivedCallback(
                 request.Headers[CallbackSignature.EventIdHeader] ?? "",
                 request.Headers[CallbackSignature.EventTypeHeader] ?? "",

@@ -29,6 +29,39 @@ public sealed class NotificationTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_prompt_receiver_is_told_before_the_payment_answers_and_one_write_records_the_outcome_and_the_delivery()
+    {
+        using var listener = CallbackListener.Start("placeholder");
+        var (merchantId, credentials) = await _s.RegisterMerchantAsync(listener.Url.ToString());
+        listener.Secret = credentials.WebhookSecret;
+
+        var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
+
+        // No waiting: the first attempt was made, and acknowledged, before the settled state was written.
+        Assert.Contains(listener.Received, c => c.EventId == $"{paid.OrderId}:order.settled" && c.ResponseStatus == 200);
+        var notification = (await _s.Order(paid.OrderId).GetAsync()).Value!.Notifications.Single();
+        Assert.Equal((NotificationStatus.Delivered, 1), (notification.Status, notification.Attempts));
+    }
+
+    [Fact]
+    public async Task A_slow_receiver_holds_the_payment_up_for_at_most_the_first_attempt_timeout_and_is_told_again_later()
+    {
+        using var listener = CallbackListener.Start("placeholder", slowFirst: 1, slowBy: TimeSpan.FromSeconds(4));
+        var (merchantId, credentials) = await _s.RegisterMerchantAsync(listener.Url.ToString());
+        listener.Secret = credentials.WebhookSecret;
+
+        var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
+        // The payment answered without waiting for the receiver's answer (it comes after 4 s; the first attempt waits 1 s).
+        Assert.Empty(listener.Received);
+        var first = (await _s.Order(paid.OrderId).GetAsync()).Value!.Notifications.Single();
+        Assert.Equal(NotificationStatus.Pending, first.Status);
+        Assert.Contains("first attempt", first.LastError);
+
+        await Eventually.HoldsAsync(async () => (await _s.Order(paid.OrderId).GetAsync()).Value!.Notifications.Single().Status == NotificationStatus.Delivered);
+        await Eventually.HoldsAsync(() => Task.FromResult(listener.Received.Count(c => c.EventId == $"{paid.OrderId}:order.settled") == 2));
+    }
+
+    [Fact]
     public async Task A_receiver_that_fails_at_first_gets_the_same_event_again_until_it_acknowledges()
     {
         using var listener = CallbackListener.Start("placeholder", failFirst: 2);
