@@ -58,7 +58,7 @@ public sealed class OrderOptions
     public TimeSpan UnpaidExpiry { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>At most this many orders' lines in one segment of a merchant's daily index shard (each write rewrites a segment whole).</summary>
-    public int IndexSegmentSize { get; set; } = 256;
+    public int IndexSegmentSize { get; set; } = 64;
 }
 
 /// <summary>Result notifications to the merchant's callback address: <c>MedPay:Notifications</c>.</summary>
