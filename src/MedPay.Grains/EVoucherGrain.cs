@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
-/// <summary>A consent as stored: the code itself is kept only as its hash (the dictionary key).</summary>
+/// <summary>A used consent, kept until it expires so that it cannot pay twice; the code itself is kept only as its hash (the dictionary key).</summary>
 [GenerateSerializer, Immutable, Alias("medpay.StoredAuthorization")]
 public sealed record StoredAuthorization(
     [property: Id(0)] string MerchantId,
@@ -44,6 +44,8 @@ public sealed record VoucherState
     [Id(15)] public DateTimeOffset OpenedAt { get; init; }
     /// <summary>Every refund credited back, by "{orderId}/{refundId}": balance = opening − Σ committed personal + Σ refunded personal.</summary>
     [Id(16)] public ImmutableDictionary<string, Split> Refunds { get; init; } = ImmutableDictionary<string, Split>.Empty;
+    /// <summary>The key this voucher's consent codes are signed with (see <see cref="ConsentToken"/>); never shown.</summary>
+    [Id(17)] public byte[]? ConsentKey { get; init; }
 }
 
 public sealed class EVoucherGrain(
@@ -61,9 +63,6 @@ public sealed class EVoucherGrain(
 
     /// <summary>Whether this activation has made sure the reservations reminder exists.</summary>
     private bool _watching;
-
-    /// <summary>Spent or expired consents are kept this long after expiry, to answer "used" or "expired" rather than "unknown".</summary>
-    private static readonly TimeSpan AuthorizationRetention = TimeSpan.FromDays(1);
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -116,6 +115,7 @@ public sealed class EVoucherGrain(
             BalanceFen = balance,
             Accumulators = new(now.Year, 0, 0),
             OpenedAt = now,
+            ConsentKey = RandomNumberGenerator.GetBytes(32),
         };
         await state.SaveAsync(opened, this);
         logger.LogInformation("Opened e-voucher {VoucherNo} for user {UserId} in region {Region}", opened.VoucherNo, UserId, opened.InsuredRegion);
@@ -154,13 +154,18 @@ public sealed class EVoucherGrain(
             return new Failure(ErrorCodes.InvalidValidity, "validForMinutes must be 1 to 60.");
         }
 
-        var now = clock.UtcNow;
-        var code = NewAuthCode();
-        var stored = new StoredAuthorization(command.MerchantId, command.MaxAmountFen, command.MerchantOrderNo, now, now.AddMinutes(command.ValidForMinutes), null);
-        var kept = state.State.Authorizations.Where(a => a.Value.ExpiresAt + AuthorizationRetention > now);
-        await state.SaveAsync(state.State with { Authorizations = ImmutableDictionary.CreateRange(kept).Add(HashCode(code), stored) }, this);
-        return new AuthorizationGrant(code, stored.MerchantId, stored.MaxAmountFen, stored.MerchantOrderNo, stored.ExpiresAt);
+        if (state.State.ConsentKey is null)
+        {
+            // A voucher opened before consent codes were signed gets its key once.
+            await state.SaveAsync(state.State with { ConsentKey = RandomNumberGenerator.GetBytes(32) }, this);
+        }
+
+        // Nothing to write: the code carries the consent, signed with the voucher's key.
+        var (code, expiresAt) = ConsentToken.Issue(
+            state.State.ConsentKey, UserId, command.MerchantId, command.MerchantOrderNo, command.MaxAmountFen, clock.UtcNow, command.ValidForMinutes);
+        return new AuthorizationGrant(code, command.MerchantId, command.MaxAmountFen, command.MerchantOrderNo, expiresAt);
     }
+
 
     public Task<Result<Reservation>> ReserveAsync(ReserveCommand command) => state.DecideAsync(() => ReserveOnceAsync(command));
 
@@ -179,12 +184,13 @@ public sealed class EVoucherGrain(
 
         var now = clock.UtcNow;
         var codeHash = HashCode(command.AuthCode ?? "");
-        if (!current.Authorizations.TryGetValue(codeHash, out var auth))
+        // Codes issued before consent codes were signed (valid an hour at most) are not honoured: MedPay was not yet deployed.
+        if (current.ConsentKey is not { } key || ConsentToken.Read(key, UserId, command.AuthCode) is not { } auth)
         {
             return new Failure(ErrorCodes.AuthUnknown, "The authorization code is not known for this user.");
         }
 
-        if (auth.UsedByOrderId is not null)
+        if (current.Authorizations.GetValueOrDefault(codeHash)?.UsedByOrderId is not null)
         {
             return new Failure(ErrorCodes.AuthUsed, "The authorization code has already been used.");
         }
@@ -194,12 +200,12 @@ public sealed class EVoucherGrain(
             return new Failure(ErrorCodes.AuthExpired, "The authorization code has expired; ask the user to authorize again.");
         }
 
-        if (auth.MerchantId != command.MerchantId)
+        if (!auth.IsFor(command.MerchantId))
         {
             return new Failure(ErrorCodes.AuthWrongMerchant, "The authorization was given to another merchant.");
         }
 
-        if (auth.MerchantOrderNo is not null && auth.MerchantOrderNo != command.MerchantOrderNo)
+        if (!auth.Allows(command.MerchantOrderNo))
         {
             return new Failure(ErrorCodes.AuthWrongOrder, "The authorization was given for another order.");
         }
@@ -234,7 +240,10 @@ public sealed class EVoucherGrain(
         var reservation = new Reservation(command.OrderId, command.SettlementId, computed.Split, computed.DeductibleAppliedFen, current.VoucherNo, current.InsuredRegion, current.InsuranceType, now);
         await state.SaveAsync(current with
         {
-            Authorizations = current.Authorizations.SetItem(codeHash, auth with { UsedByOrderId = command.OrderId }),
+            // Used consents are kept until they expire; after that the code answers "expired" by itself.
+            Authorizations = current.Authorizations.RemoveRange(current.Authorizations.Where(a => a.Value.ExpiresAt <= now).Select(a => a.Key)).SetItem(
+                codeHash,
+                new StoredAuthorization(command.MerchantId, auth.MaxAmountFen, command.MerchantOrderNo, auth.IssuedAt, auth.ExpiresAt, command.OrderId)),
             Reservations = current.Reservations.Add(command.OrderId, reservation),
         }, this);
         await WatchReservationsAsync();
@@ -319,14 +328,9 @@ public sealed class EVoucherGrain(
             return;
         }
 
-        // Nothing was paid: the consent is given back too, so the voucher is exactly as it was.
-        var consents = current.Authorizations;
-        foreach (var (hash, auth) in consents.Where(a => a.Value.UsedByOrderId == orderId).ToList())
-        {
-            consents = consents.SetItem(hash, auth with { UsedByOrderId = null });
-        }
-
-        await state.SaveAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = consents }, this);
+        // Nothing was paid: the consent is given back too (its record of use goes), so the voucher is exactly as it was.
+        var used = current.Authorizations.Where(a => a.Value.UsedByOrderId == orderId).Select(a => a.Key);
+        await state.SaveAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = current.Authorizations.RemoveRange(used) }, this);
     }
 
     public Task CreditRefundAsync(string orderId, string refundId, Split split) => state.DecideAsync(async () =>
@@ -426,20 +430,6 @@ public sealed class EVoucherGrain(
         v.BalanceFen, ReservedFen(v), ForYear(v.Accumulators, clock.UtcNow.Year), v.OpenedAt);
 
     private static string MaskName(string name) => name.Length <= 1 ? "*" : string.Concat(name.AsSpan(0, 1), new string('*', name.Length - 1));
-
-    private static string NewAuthCode()
-    {
-        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        Span<char> code = stackalloc char[26];
-        code[0] = 'A';
-        code[1] = 'C';
-        for (var i = 2; i < code.Length; i++)
-        {
-            code[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
-        }
-
-        return new string(code);
-    }
 
     private static string HashCode(string code) => Fingerprints.AuthCode(code);
 
