@@ -3,9 +3,20 @@ using Orleans.Runtime;
 
 namespace MedPay.Bench;
 
-public sealed record FootprintResult(int Grains, long BaselineBytes, long ActivatedBytes, long AfterCollectionBytes, int ActivationsBefore, int ActivationsAfter)
+public sealed record FootprintResult(int Grains, long BaselineBytes, long ActivatedBytes, long AfterCollectionBytes, int ActivationsBefore, int ActivationsAfter, double EmptyGrainBytes)
 {
     public double BytesPerGrain => (double)(ActivatedBytes - BaselineBytes) / Grains;
+}
+
+/// <summary>The least an activation costs: a grain with no state, no fields and one method, measured the same way.</summary>
+public interface IEmptyGrain : IGrainWithStringKey
+{
+    Task PingAsync();
+}
+
+public sealed class EmptyGrain : Grain, IEmptyGrain
+{
+    public Task PingAsync() => Task.CompletedTask;
 }
 
 /// <summary>Managed memory of a silo with many idle order grains activated, and after the idle ones are collected.</summary>
@@ -34,7 +45,14 @@ public static class Footprint
             after = await OrderActivationsAsync(management);
         }
 
-        return new FootprintResult(count, baseline, activated, Measure(), before, after);
+        var collected = Measure();
+        Console.WriteLine($"  footprint: activating {count} empty grains for comparison");
+        for (var start = 0; start < count; start += 2_000)
+        {
+            await Task.WhenAll(Enumerable.Range(start, Math.Min(2_000, count - start)).Select(i => grains.GetGrain<IEmptyGrain>($"fp~empty-{i}").PingAsync()));
+        }
+
+        return new FootprintResult(count, baseline, activated, collected, before, after, (double)(Measure() - collected) / count);
     }
 
     private static async Task<int> OrderActivationsAsync(IManagementGrain management) =>
