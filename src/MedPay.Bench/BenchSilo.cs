@@ -17,10 +17,11 @@ public sealed class BenchSilo : IAsyncDisposable
     private const string RealStorage = "medpay-real";
     private readonly IHost _host;
 
-    private BenchSilo(IHost host, CountingGrainStorage storage, int gatewayPort)
+    private BenchSilo(IHost host, CountingGrainStorage storage, CountingReminderTable reminders, int gatewayPort)
     {
         _host = host;
         Storage = storage;
+        Reminders = reminders;
         GatewayPort = gatewayPort;
     }
 
@@ -29,6 +30,8 @@ public sealed class BenchSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     public CountingGrainStorage Storage { get; }
+
+    public CountingReminderTable Reminders { get; }
 
     public int GatewayPort { get; }
 
@@ -51,17 +54,20 @@ public sealed class BenchSilo : IAsyncDisposable
             ["MedPay:Clustering:GatewayPort"] = gatewayPort.ToString(),
         });
         CountingGrainStorage? counter = null;
+        CountingReminderTable? reminders = null;
         builder.UseOrleans(silo =>
         {
             silo.UseMedPayClustering(builder.Configuration).AddMedPay(builder.Configuration, RealStorage).UseTransactionsPeer();
             silo.Services.AddKeyedSingleton<IGrainStorage>(
                 MedPayGrainServices.StorageName,
                 (sp, _) => counter = new CountingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(RealStorage)));
+            CountingReminderTable.Decorate(silo.Services, table => reminders = table);
         });
         var host = builder.Build();
         await host.StartAsync();
         _ = host.Services.GetRequiredKeyedService<IGrainStorage>(MedPayGrainServices.StorageName);
-        return new BenchSilo(host, counter!, gatewayPort);
+        _ = host.Services.GetRequiredService<IReminderTable>();
+        return new BenchSilo(host, counter!, reminders!, gatewayPort);
     }
 
     public async ValueTask DisposeAsync()

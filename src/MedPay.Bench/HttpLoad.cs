@@ -33,6 +33,7 @@ public static class HttpLoad
             var file = Path.Combine(Path.GetTempPath(), $"medpay-http-{run}.json");
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(prepared));
             var writesBefore = silo.Storage.Writes;
+            var remindersBefore = silo.Reminders.Writes;
             var result = await AutocannonAsync(options.RepositoryRoot, url, file, concurrency);
             File.Delete(file);
             var settled = result.GetProperty("ok").GetInt64();
@@ -51,7 +52,7 @@ public static class HttpLoad
             Console.WriteLine($"  http memory            c={concurrency,-4} {seconds,5:F1}s {settled,8} settled {settled / seconds,9:F0}/s");
             return new RunResult("http memory", concurrency, seconds, settled, settled / seconds,
                 new(result.GetProperty("p50").GetDouble(), result.GetProperty("p90").GetDouble(), result.GetProperty("p99").GetDouble(), result.GetProperty("max").GetDouble()),
-                failures, settled == 0 ? 0 : (double)(silo.Storage.Writes - writesBefore) / settled);
+                failures, settled == 0 ? 0 : (double)(silo.Storage.Writes - writesBefore) / settled, settled == 0 ? 0 : (double)(silo.Reminders.Writes - remindersBefore) / settled);
         }
         finally
         {

@@ -14,7 +14,12 @@ public sealed record RunResult(
     double PerSecond,
     LatencySummary Latency,
     IReadOnlyDictionary<string, long> Failures,
-    double WritesPerPayment);
+    double WritesPerPayment,
+    double ReminderWritesPerPayment = 0)
+{
+    /// <summary>Every table write a payment costs on Azure: grain state and reminders.</summary>
+    public double TableWritesPerPayment => WritesPerPayment + ReminderWritesPerPayment;
+}
 
 /// <summary>
 /// Runs one operation at a fixed concurrency: a warm-up, then a measured window. Each worker loops; the operation
@@ -24,7 +29,7 @@ public static class LoadRunner
 {
     public delegate Task<(string? Failure, long LatencyTicks)> Operation(int worker, long sequence);
 
-    public static async Task<RunResult> RunAsync(string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Operation operation, Func<long>? writes = null)
+    public static async Task<RunResult> RunAsync(string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Operation operation, Func<long>? writes = null, Func<long>? reminderWrites = null)
     {
         var histogram = new LongConcurrentHistogram(1, TimeStamp.Hours(1), 3);
         var failures = new ConcurrentDictionary<string, long>();
@@ -65,6 +70,7 @@ public static class LoadRunner
 
         await Task.Delay(warmup);
         var writesBefore = writes?.Invoke() ?? 0;
+        var remindersBefore = reminderWrites?.Invoke() ?? 0;
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, true);
         var progress = Task.Run(async () =>
@@ -80,6 +86,7 @@ public static class LoadRunner
         Volatile.Write(ref measuring, false);
         var seconds = clock.Elapsed.TotalSeconds;
         var writesDuring = (writes?.Invoke() ?? 0) - writesBefore;
+        var remindersDuring = (reminderWrites?.Invoke() ?? 0) - remindersBefore;
         Volatile.Write(ref stop, true);
         await Task.WhenAll(workers);
         await progress;
@@ -90,7 +97,7 @@ public static class LoadRunner
         return new RunResult(
             scenario, concurrency, seconds, count, count / seconds,
             new LatencySummary(Ms(50), Ms(90), Ms(99), count == 0 ? 0 : histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency),
-            failures.ToDictionary(), count == 0 ? 0 : (double)writesDuring / count);
+            failures.ToDictionary(), count == 0 ? 0 : (double)writesDuring / count, count == 0 ? 0 : (double)remindersDuring / count);
     }
 
     public static long Since(long start) => Stopwatch.GetTimestamp() - start;

@@ -48,8 +48,11 @@ public sealed record OrderState
 /// <summary>
 /// The coordinator of one order: its payment, refunds, cancellation and expiry, and the notifications of their outcomes.
 /// A durable state machine: it writes its intent ("paying, settlement S", "refund R pending") before anything leaves
-/// MedPay, and while any work is open (unpaid, paying, refunding, notifying) a reminder drives it forward after any crash.
-/// Every step is idempotent by order id, settlement id and refund id, so resuming is always safe.
+/// MedPay, and while any work is open something drives it forward after any crash: for an unpaid order, its merchant's
+/// index sweep (expiry); for a payment under way, the voucher's check of reservations held too long (the order records
+/// the outcome before the voucher lets go of the reservation); for an unknown outcome, a pending refund or a notification
+/// to retry, the order's own reminder. Every step is idempotent by order id, settlement id and refund id, so resuming is
+/// always safe.
 /// </summary>
 public sealed class MedicalOrderGrain(
     [PersistentState("order", MedPayGrainServices.StorageName)] IPersistentState<OrderState> state,
@@ -232,7 +235,8 @@ public sealed class MedicalOrderGrain(
                 AuthCodeHash = Fingerprints.AuthCode(command.AuthCode!),
                 PayingSince = clock.UtcNow,
             });
-        await UpdateReminderAsync();
+        // No reminder of its own yet: the voucher's reservation check covers a crash from here to the outcome. The order
+        // registers one only for work left open after this request (an unknown outcome, a notification to retry).
         await hooks.AtAsync(FlowStep.AfterIntent, OrderId);
         return await SettleAsync(resume: false);
     }
@@ -393,14 +397,16 @@ public sealed class MedicalOrderGrain(
 
         switch (record.Status)
         {
+            // The order records the outcome before the voucher lets go of the reservation: until it does, the voucher's
+            // check of reservations held too long finds any payment a crash interrupted, at every step, and asks the order.
             case SettlementStatus.Succeeded:
-                await voucher.CommitAsync(OrderId);
-                await hooks.AtAsync(FlowStep.AfterCommit, OrderId);
                 await MoveAsync(OrderStatus.Settled, $"settled at the platform as {record.PlatformRef}", s => s with { PlatformSettlementRef = record.PlatformRef }, "order.settled", outcomeDurable: true);
+                await hooks.AtAsync(FlowStep.BeforeCommit, OrderId);
+                await voucher.CommitAsync(OrderId);
                 break;
             case SettlementStatus.Declined:
-                await voucher.ReleaseAsync(OrderId);
                 await MoveAsync(OrderStatus.Failed, record.Failure!.Message, s => s with { Failure = record.Failure }, "order.failed", outcomeDurable: true);
+                await voucher.ReleaseAsync(OrderId);
                 break;
             case SettlementStatus.Mismatch:
                 // Rule 5: amounts reported back that disagree are never overwritten; a person decides.

@@ -93,10 +93,10 @@ public enum FlowStep
     AfterGatewayIntent,
     /// <summary>The platform settled; the gateway has not recorded it.</summary>
     AfterPlatform,
-    /// <summary>The gateway recorded the outcome; the voucher has not committed.</summary>
+    /// <summary>The gateway recorded the outcome; the order has not recorded it.</summary>
     AfterSettlement,
-    /// <summary>The voucher committed; the order has not recorded "settled".</summary>
-    AfterCommit,
+    /// <summary>The order recorded "settled"; the voucher has not committed the reservation.</summary>
+    BeforeCommit,
     /// <summary>The order recorded a pending refund; the gateway has not been called.</summary>
     BeforeRefund,
     /// <summary>The gateway recorded the refund's intent; the platform has not been called.</summary>

@@ -26,7 +26,7 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly Scenario _s = new(fixture.Medpay.Grains);
 
-    public static TheoryData<FlowStep> Steps => [FlowStep.AfterReserve, FlowStep.AfterIntent, FlowStep.AfterGatewayIntent, FlowStep.AfterPlatform, FlowStep.AfterSettlement, FlowStep.AfterCommit];
+    public static TheoryData<FlowStep> Steps => [FlowStep.AfterReserve, FlowStep.AfterIntent, FlowStep.AfterGatewayIntent, FlowStep.AfterPlatform, FlowStep.AfterSettlement, FlowStep.BeforeCommit];
 
     public static TheoryData<FlowStep> RefundSteps => [FlowStep.BeforeRefund, FlowStep.AfterRefundIntent, FlowStep.AfterRefund];
 
@@ -55,8 +55,10 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         }
         else
         {
-            // The order recorded its intent: its reminder drives the settlement to the end on a surviving silo.
-            await Eventually.HoldsAsync(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled);
+            // The voucher still holds the reservation: its check asks the order, which drives the settlement to the end
+            // and then has the voucher commit, on a surviving silo.
+            await Eventually.HoldsAsync(async () =>
+                (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled && (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
         }
 
         var view = (await _s.Order(order.OrderId).GetAsync()).Value!;
