@@ -33,6 +33,8 @@ public sealed class BenchSilo : IAsyncDisposable
 
     public CountingReminderTable Reminders { get; }
 
+    public WriteCounts Writes() => new(Storage.WritesByState, Reminders.Writes);
+
     public int GatewayPort { get; }
 
     public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId)

@@ -32,8 +32,7 @@ public static class HttpLoad
             var prepared = await PrepareAsync(silo.Grains, run, requests);
             var file = Path.Combine(Path.GetTempPath(), $"medpay-http-{run}.json");
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(prepared));
-            var writesBefore = silo.Storage.Writes;
-            var remindersBefore = silo.Reminders.Writes;
+            var writesBefore = silo.Writes();
             var result = await AutocannonAsync(options.RepositoryRoot, url, file, concurrency);
             File.Delete(file);
             var settled = result.GetProperty("ok").GetInt64();
@@ -50,9 +49,9 @@ public static class HttpLoad
 
             var seconds = result.GetProperty("seconds").GetDouble();
             Console.WriteLine($"  http memory            c={concurrency,-4} {seconds,5:F1}s {settled,8} settled {settled / seconds,9:F0}/s");
-            return new RunResult("http memory", concurrency, seconds, settled, settled / seconds,
+            return RunResult.Of("http memory", concurrency, seconds, settled,
                 new(result.GetProperty("p50").GetDouble(), result.GetProperty("p90").GetDouble(), result.GetProperty("p99").GetDouble(), result.GetProperty("max").GetDouble()),
-                failures, settled == 0 ? 0 : (double)(silo.Storage.Writes - writesBefore) / settled, settled == 0 ? 0 : (double)(silo.Reminders.Writes - remindersBefore) / settled);
+                failures, silo.Writes().Since(writesBefore));
         }
         finally
         {

@@ -15,8 +15,16 @@ public sealed record RunResult(
     LatencySummary Latency,
     IReadOnlyDictionary<string, long> Failures,
     double WritesPerPayment,
-    double ReminderWritesPerPayment = 0)
+    double ReminderWritesPerPayment = 0,
+    IReadOnlyDictionary<string, double>? WritesByState = null)
 {
+    public static RunResult Of(
+        string scenario, int concurrency, double seconds, long settled, LatencySummary latency, IReadOnlyDictionary<string, long> failures, WriteCounts? writes) =>
+        new(scenario, concurrency, seconds, settled, settled / seconds, latency, failures,
+            settled == 0 || writes is null ? 0 : (double)writes.State / settled,
+            settled == 0 || writes is null ? 0 : (double)writes.Reminders / settled,
+            settled == 0 || writes is null ? null : writes.ByState.Where(kind => kind.Value > 0).ToDictionary(kind => kind.Key, kind => (double)kind.Value / settled));
+
     /// <summary>Every table write a payment costs on Azure: grain state and reminders.</summary>
     public double TableWritesPerPayment => WritesPerPayment + ReminderWritesPerPayment;
 }
@@ -29,7 +37,7 @@ public static class LoadRunner
 {
     public delegate Task<(string? Failure, long LatencyTicks)> Operation(int worker, long sequence);
 
-    public static async Task<RunResult> RunAsync(string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Operation operation, Func<long>? writes = null, Func<long>? reminderWrites = null)
+    public static async Task<RunResult> RunAsync(string scenario, int concurrency, TimeSpan warmup, TimeSpan duration, Operation operation, Func<WriteCounts>? writes = null)
     {
         var histogram = new LongConcurrentHistogram(1, TimeStamp.Hours(1), 3);
         var failures = new ConcurrentDictionary<string, long>();
@@ -69,8 +77,7 @@ public static class LoadRunner
         })).ToArray();
 
         await Task.Delay(warmup);
-        var writesBefore = writes?.Invoke() ?? 0;
-        var remindersBefore = reminderWrites?.Invoke() ?? 0;
+        var writesBefore = writes?.Invoke();
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, true);
         var progress = Task.Run(async () =>
@@ -85,8 +92,7 @@ public static class LoadRunner
         await Task.Delay(duration);
         Volatile.Write(ref measuring, false);
         var seconds = clock.Elapsed.TotalSeconds;
-        var writesDuring = (writes?.Invoke() ?? 0) - writesBefore;
-        var remindersDuring = (reminderWrites?.Invoke() ?? 0) - remindersBefore;
+        var writesDuring = writes?.Invoke().Since(writesBefore!);
         Volatile.Write(ref stop, true);
         await Task.WhenAll(workers);
         await progress;
@@ -94,10 +100,10 @@ public static class LoadRunner
 
         var count = Interlocked.Read(ref settled);
         double Ms(double percentile) => count == 0 ? 0 : histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
-        return new RunResult(
-            scenario, concurrency, seconds, count, count / seconds,
+        return RunResult.Of(
+            scenario, concurrency, seconds, count,
             new LatencySummary(Ms(50), Ms(90), Ms(99), count == 0 ? 0 : histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency),
-            failures.ToDictionary(), count == 0 ? 0 : (double)writesDuring / count, count == 0 ? 0 : (double)remindersDuring / count);
+            failures.ToDictionary(), writesDuring);
     }
 
     public static long Since(long start) => Stopwatch.GetTimestamp() - start;

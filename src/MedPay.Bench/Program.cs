@@ -13,12 +13,12 @@ foreach (var storage in new[] { "memory", "azurite" }.Where(options.Scenarios.Co
         var run = Guid.NewGuid().ToString("N")[..10];
         await using var silo = await BenchSilo.StartAsync(provider, options.ConnectionString, "bench-" + run);
         var medpay = await Scenarios.MedPayAsync(silo.Grains, concurrency, run);
-        report.Add(await LoadRunner.RunAsync($"medpay {storage}", concurrency, options.Warmup, options.Duration, medpay, () => silo.Storage.Writes, () => silo.Reminders.Writes));
+        report.Add(await LoadRunner.RunAsync($"medpay {storage}", concurrency, options.Warmup, options.Duration, medpay, silo.Writes));
 
         if (options.Scenarios.Contains("peer"))
         {
             var (peer, check) = await Scenarios.PeerAsync(silo.Grains, concurrency, run);
-            report.Add(await LoadRunner.RunAsync($"peer {storage}", concurrency, options.Warmup, options.Duration, peer, () => silo.Storage.Writes, () => silo.Reminders.Writes));
+            report.Add(await LoadRunner.RunAsync($"peer {storage}", concurrency, options.Warmup, options.Duration, peer, silo.Writes));
             try
             {
                 report.AddInvariants($"peer {storage}", concurrency, await check());

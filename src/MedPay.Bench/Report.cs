@@ -70,6 +70,22 @@ public sealed class Report(BenchOptions options)
             md.AppendLine();
         }
 
+        var kinds = _results.Where(r => !r.Scenario.StartsWith("peer", StringComparison.Ordinal) && r.WritesByState is not null)
+            .SelectMany(r => r.WritesByState!.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (kinds.Count > 0)
+        {
+            md.AppendLine("**Where a payment's durable writes go** (grain state written per settled payment, by kind; reminder-table writes in the last column; over HTTP only the pay request is measured):");
+            md.AppendLine();
+            md.AppendLine($"| scenario | concurrency | {string.Join(" | ", kinds)} | reminders |");
+            md.AppendLine($"|---|---:|{string.Concat(kinds.Select(_ => "---:|"))}---:|");
+            foreach (var r in _results.Where(r => !r.Scenario.StartsWith("peer", StringComparison.Ordinal) && r.WritesByState is not null))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Concurrency} | {string.Join(" | ", kinds.Select(k => r.WritesByState!.GetValueOrDefault(k).ToString("F2", CultureInfo.InvariantCulture)))} | {r.ReminderWritesPerPayment:F2} |");
+            }
+
+            md.AppendLine();
+        }
+
         var peers = PeerLines();
         if (peers.Count > 0)
         {
