@@ -14,8 +14,7 @@ public sealed class NotificationTests(ClusterFixture fixture)
     public async Task A_settled_payment_is_notified_signed_with_a_stable_event_id()
     {
         using var listener = CallbackListener.Start("placeholder");
-        var (merchantId, credentials) = await _s.RegisterMerchantAsync(listener.Url.ToString());
-        listener.Secret = credentials.WebhookSecret;
+        var merchantId = await _s.RegisterMerchantOfAsync(listener);
 
         var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
 
@@ -32,8 +31,7 @@ public sealed class NotificationTests(ClusterFixture fixture)
     public async Task A_prompt_receiver_is_told_before_the_payment_answers_and_one_write_records_the_outcome_and_the_delivery()
     {
         using var listener = CallbackListener.Start("placeholder");
-        var (merchantId, credentials) = await _s.RegisterMerchantAsync(listener.Url.ToString());
-        listener.Secret = credentials.WebhookSecret;
+        var merchantId = await _s.RegisterMerchantOfAsync(listener);
 
         var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
 
@@ -47,8 +45,7 @@ public sealed class NotificationTests(ClusterFixture fixture)
     public async Task A_slow_receiver_holds_the_payment_up_for_at_most_the_first_attempt_timeout_and_is_told_again_later()
     {
         using var listener = CallbackListener.Start("placeholder", slowFirst: 1, slowBy: TimeSpan.FromSeconds(4));
-        var (merchantId, credentials) = await _s.RegisterMerchantAsync(listener.Url.ToString());
-        listener.Secret = credentials.WebhookSecret;
+        var merchantId = await _s.RegisterMerchantOfAsync(listener);
 
         var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
         // The payment answered without waiting for the receiver's answer (it comes after 4 s; the first attempt waits 1 s).
@@ -65,8 +62,7 @@ public sealed class NotificationTests(ClusterFixture fixture)
     public async Task A_receiver_that_fails_at_first_gets_the_same_event_again_until_it_acknowledges()
     {
         using var listener = CallbackListener.Start("placeholder", failFirst: 2);
-        var (merchantId, credentials) = await _s.RegisterMerchantAsync(listener.Url.ToString());
-        listener.Secret = credentials.WebhookSecret;
+        var merchantId = await _s.RegisterMerchantOfAsync(listener);
 
         var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
 
@@ -83,8 +79,7 @@ public sealed class NotificationTests(ClusterFixture fixture)
     public async Task Failures_refunds_and_cancellations_are_notified_too()
     {
         using var listener = CallbackListener.Start("placeholder");
-        var (merchantId, credentials) = await _s.RegisterMerchantAsync(listener.Url.ToString());
-        listener.Secret = credentials.WebhookSecret;
+        var merchantId = await _s.RegisterMerchantOfAsync(listener);
 
         var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
         await _s.Order(paid.OrderId).RefundAsync(new("r1", 1_000, "one box"));

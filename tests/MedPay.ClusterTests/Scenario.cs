@@ -27,6 +27,14 @@ public sealed class Scenario(IGrainFactory grains)
         return (merchantId, registered.Value!);
     }
 
+    /// <summary>Registers a merchant whose callback address is the listener, and gives the listener its webhook secret.</summary>
+    public async Task<string> RegisterMerchantOfAsync(CallbackListener listener)
+    {
+        var (merchantId, credentials) = await RegisterMerchantAsync(listener.Url.ToString());
+        listener.Secret = credentials.WebhookSecret;
+        return merchantId;
+    }
+
     /// <summary>A paid order of <paramref name="merchantId"/>: balance 20,000 fen, A 10,000 + C 15,000, so all three buckets pay.</summary>
     public async Task<(string UserId, VoucherView Opened, PaymentResult Paid)> PaidOrderAsync(string merchantId)
     {
