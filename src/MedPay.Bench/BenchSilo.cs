@@ -33,7 +33,7 @@ public sealed class BenchSilo : IAsyncDisposable
 
     public CountingReminderTable Reminders { get; }
 
-    public WriteCounts Writes() => new(Storage.WritesByState, Reminders.Writes);
+    public WriteCounts Writes() => new(Storage.WritesByState, Reminders.Writes, Storage.Reads);
 
     public int GatewayPort { get; }
 

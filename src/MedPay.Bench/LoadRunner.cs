@@ -16,14 +16,19 @@ public sealed record RunResult(
     IReadOnlyDictionary<string, long> Failures,
     double WritesPerPayment,
     double ReminderWritesPerPayment = 0,
-    IReadOnlyDictionary<string, double>? WritesByState = null)
+    IReadOnlyDictionary<string, double>? WritesByState = null,
+    double ReadsPerPayment = 0)
 {
+    /// <summary>CPU used during the measured window, in cores: this process (silo and client), and Azurite.</summary>
+    public (double Self, double? Azurite) Cores { get; init; }
+
     public static RunResult Of(
         string scenario, int concurrency, double seconds, long settled, LatencySummary latency, IReadOnlyDictionary<string, long> failures, WriteCounts? writes) =>
         new(scenario, concurrency, seconds, settled, settled / seconds, latency, failures,
             settled == 0 || writes is null ? 0 : (double)writes.State / settled,
             settled == 0 || writes is null ? 0 : (double)writes.Reminders / settled,
-            settled == 0 || writes is null ? null : writes.ByState.Where(kind => kind.Value > 0).ToDictionary(kind => kind.Key, kind => (double)kind.Value / settled));
+            settled == 0 || writes is null ? null : writes.ByState.Where(kind => kind.Value > 0).ToDictionary(kind => kind.Key, kind => (double)kind.Value / settled),
+            settled == 0 || writes is null ? 0 : (double)writes.Reads / settled);
 
     /// <summary>Every table write a payment costs on Azure: grain state and reminders.</summary>
     public double TableWritesPerPayment => WritesPerPayment + ReminderWritesPerPayment;
@@ -78,6 +83,7 @@ public static class LoadRunner
 
         await Task.Delay(warmup);
         var writesBefore = writes?.Invoke();
+        var cpuBefore = CpuMeter.Now();
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, true);
         var progress = Task.Run(async () =>
@@ -93,6 +99,7 @@ public static class LoadRunner
         Volatile.Write(ref measuring, false);
         var seconds = clock.Elapsed.TotalSeconds;
         var writesDuring = writes?.Invoke().Since(writesBefore!);
+        var cpuAfter = CpuMeter.Now();
         Volatile.Write(ref stop, true);
         await Task.WhenAll(workers);
         await progress;
@@ -103,7 +110,10 @@ public static class LoadRunner
         return RunResult.Of(
             scenario, concurrency, seconds, count,
             new LatencySummary(Ms(50), Ms(90), Ms(99), count == 0 ? 0 : histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency),
-            failures.ToDictionary(), writesDuring);
+            failures.ToDictionary(), writesDuring) with
+        {
+            Cores = ((cpuAfter.Self - cpuBefore.Self).TotalSeconds / seconds, (cpuAfter.Azurite - cpuBefore.Azurite)?.TotalSeconds / seconds),
+        };
     }
 
     public static long Since(long start) => Stopwatch.GetTimestamp() - start;

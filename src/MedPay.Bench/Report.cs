@@ -16,7 +16,7 @@ public sealed class Report(BenchOptions options)
     {
         _results.Add(result);
         var failures = result.Failures.Count == 0 ? "" : "  failures: " + string.Join(", ", result.Failures.Select(f => $"{f.Key} {f.Value}"));
-        Console.WriteLine($"  {result.Scenario,-22} c={result.Concurrency,-4} {result.PerSecond,9:F0}/s  p50 {result.Latency.P50Ms:F1} ms  p99 {result.Latency.P99Ms:F1} ms  max {result.Latency.MaxMs:F1} ms  writes/payment {result.WritesPerPayment:F2} + reminders {result.ReminderWritesPerPayment:F2}{failures}");
+        Console.WriteLine($"  {result.Scenario,-22} c={result.Concurrency,-4} {result.PerSecond,9:F0}/s  p50 {result.Latency.P50Ms:F1} ms  p99 {result.Latency.P99Ms:F1} ms  max {result.Latency.MaxMs:F1} ms  writes/payment {result.WritesPerPayment:F2} + reminders {result.ReminderWritesPerPayment:F2}  cpu {result.Cores.Self:F2}{(result.Cores.Azurite is { } a ? $" + Azurite {a:F2}" : "")} cores{failures}");
     }
 
     public void AddInvariants(string scenario, int concurrency, IReadOnlyList<string> violations)
@@ -50,12 +50,12 @@ public sealed class Report(BenchOptions options)
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Mb(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes) / 1024:F0} GB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}. "
             + $"Each run: {options.Warmup.TotalSeconds:F0} s warm-up, {options.Duration.TotalSeconds:F0} s measured; one silo and its client in this process.");
         md.AppendLine();
-        md.AppendLine("| scenario | concurrency | payments/s | p50 ms | p90 ms | p99 ms | max ms | durable writes / payment | reminder writes / payment | failures |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        md.AppendLine("| scenario | concurrency | payments/s | p50 ms | p90 ms | p99 ms | max ms | durable writes / payment | reminder writes / payment | CPU cores: bench process (+ Azurite) | failures |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in _results)
         {
             var failures = r.Failures.Count == 0 ? "" : string.Join(", ", r.Failures.Select(f => $"{f.Key}: {f.Value}"));
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Concurrency} | {r.PerSecond:F0} | {r.Latency.P50Ms:F1} | {r.Latency.P90Ms:F1} | {r.Latency.P99Ms:F1} | {r.Latency.MaxMs:F1} | {(r.Scenario.Contains("raw") ? "1" : r.WritesPerPayment.ToString("F2", CultureInfo.InvariantCulture))} | {(r.Scenario.Contains("raw") ? "" : r.ReminderWritesPerPayment.ToString("F2", CultureInfo.InvariantCulture))} | {failures} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Concurrency} | {r.PerSecond:F0} | {r.Latency.P50Ms:F1} | {r.Latency.P90Ms:F1} | {r.Latency.P99Ms:F1} | {r.Latency.MaxMs:F1} | {(r.Scenario.Contains("raw") ? "1" : r.WritesPerPayment.ToString("F2", CultureInfo.InvariantCulture))} | {(r.Scenario.Contains("raw") ? "" : r.ReminderWritesPerPayment.ToString("F2", CultureInfo.InvariantCulture))} | {r.Cores.Self:F2}{(r.Cores.Azurite is { } a && a > 0.005 ? $" (+{a:F2})" : "")} | {failures} |");
         }
 
         md.AppendLine();
@@ -64,8 +64,8 @@ public sealed class Report(BenchOptions options)
         {
             md.AppendLine("**Against the storage bound** (bound = raw upserts/s ÷ durable writes per payment; the last column counts the reminder table's writes too, which on Azure are table writes like any other):");
             md.AppendLine();
-            md.AppendLine("| concurrency | raw upserts/s | writes/payment | bound payments/s | MedPay payments/s | fraction of bound | + reminder writes/payment | fraction of that bound |");
-            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine("| concurrency | raw upserts/s | writes/payment | bound payments/s | MedPay payments/s | fraction of bound | + reminder writes/payment | fraction of that bound | Azurite CPU, MedPay run (cores) | Azurite CPU ms per payment | per raw upsert |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             bound.ForEach(line => md.AppendLine(line));
             md.AppendLine();
         }
@@ -74,13 +74,13 @@ public sealed class Report(BenchOptions options)
             .SelectMany(r => r.WritesByState!.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         if (kinds.Count > 0)
         {
-            md.AppendLine("**Where a payment's durable writes go** (grain state written per settled payment, by kind; reminder-table writes in the last column; over HTTP only the pay request is measured):");
+            md.AppendLine("**Where a payment's durable writes go** (grain state written per settled payment, by kind; reminder-table writes and grain state reads (one per activation) in the last columns; over HTTP only the pay request is measured):");
             md.AppendLine();
-            md.AppendLine($"| scenario | concurrency | {string.Join(" | ", kinds)} | reminders |");
-            md.AppendLine($"|---|---:|{string.Concat(kinds.Select(_ => "---:|"))}---:|");
+            md.AppendLine($"| scenario | concurrency | {string.Join(" | ", kinds)} | reminders | state reads |");
+            md.AppendLine($"|---|---:|{string.Concat(kinds.Select(_ => "---:|"))}---:|---:|");
             foreach (var r in _results.Where(r => !r.Scenario.StartsWith("peer", StringComparison.Ordinal) && r.WritesByState is not null))
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Concurrency} | {string.Join(" | ", kinds.Select(k => r.WritesByState!.GetValueOrDefault(k).ToString("F2", CultureInfo.InvariantCulture)))} | {r.ReminderWritesPerPayment:F2} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scenario} | {r.Concurrency} | {string.Join(" | ", kinds.Select(k => r.WritesByState!.GetValueOrDefault(k).ToString("F2", CultureInfo.InvariantCulture)))} | {r.ReminderWritesPerPayment:F2} | {r.ReadsPerPayment:F2} |");
             }
 
             md.AppendLine();
@@ -118,7 +118,8 @@ public sealed class Report(BenchOptions options)
             {
                 var boundPerSecond = raw.PerSecond / medpay.WritesPerPayment;
                 var withReminders = raw.PerSecond / medpay.TableWritesPerPayment;
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"| {medpay.Concurrency} | {raw.PerSecond:F0} | {medpay.WritesPerPayment:F2} | {boundPerSecond:F0} | {medpay.PerSecond:F0} | {medpay.PerSecond / boundPerSecond:P0} | {medpay.ReminderWritesPerPayment:F2} | {medpay.PerSecond / withReminders:P0} |"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"| {medpay.Concurrency} | {raw.PerSecond:F0} | {medpay.WritesPerPayment:F2} | {boundPerSecond:F0} | {medpay.PerSecond:F0} | {medpay.PerSecond / boundPerSecond:P0} | {medpay.ReminderWritesPerPayment:F2} | {medpay.PerSecond / withReminders:P0} | {medpay.Cores.Azurite:F2} | {medpay.Cores.Azurite * 1000 / medpay.PerSecond:F2} | {raw.Cores.Azurite * 1000 / raw.PerSecond:F2} |"));
             }
         }
 

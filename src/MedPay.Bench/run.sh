@@ -15,4 +15,5 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 start_azurite "$data" "$(free_port)" "$(free_port)" "$(free_port)"
 
-dotnet src/MedPay.Bench/bin/Release/net10.0/MedPay.Bench.dll "$@"
+# The bench reads Azurite's CPU time, to tell whether a run on Azurite was bound by it.
+MEDPAY_BENCH_AZURITE_PID="$AZURITE_PID" dotnet src/MedPay.Bench/bin/Release/net10.0/MedPay.Bench.dll "$@"
