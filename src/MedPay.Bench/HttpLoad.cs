@@ -39,7 +39,9 @@ public static class HttpLoad
             await File.WriteAllTextAsync(file, JsonSerializer.Serialize(prepared[warmup..]));
             await AutocannonAsync(options.RepositoryRoot, url, warmFile, concurrency);
             var writesBefore = silo.Writes();
+            var cpuBefore = CpuMeter.Now();
             var result = await AutocannonAsync(options.RepositoryRoot, url, file, concurrency);
+            var cpu = CpuMeter.Now().Self - cpuBefore.Self;
             File.Delete(warmFile);
             File.Delete(file);
             var settled = result.GetProperty("ok").GetInt64();
@@ -58,7 +60,7 @@ public static class HttpLoad
             Console.WriteLine($"  http memory            c={concurrency,-4} {seconds,5:F1}s {settled,8} settled {settled / seconds,9:F0}/s");
             return RunResult.Of("http memory", concurrency, seconds, settled,
                 new(result.GetProperty("p50").GetDouble(), result.GetProperty("p90").GetDouble(), result.GetProperty("p99").GetDouble(), result.GetProperty("max").GetDouble()),
-                failures, silo.Writes().Since(writesBefore));
+                failures, silo.Writes().Since(writesBefore)) with { Cores = (cpu.TotalSeconds / seconds, null) };
         }
         finally
         {
