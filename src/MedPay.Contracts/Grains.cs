@@ -15,8 +15,6 @@ public interface IEVoucherGrain : IGrainWithStringKey
     /// <summary>Checks and consumes the authorization, computes the split and reserves the personal-account part. Idempotent per order id.</summary>
     Task<Result<Reservation>> ReserveAsync(ReserveCommand command);
 
-    Task<Reservation?> FindReservationAsync(string orderId);
-
     /// <summary>Makes the reservation final: debits the balance and the year's accumulators. Idempotent per order id.</summary>
     Task CommitAsync(string orderId);
 

@@ -291,9 +291,6 @@ public sealed class EVoucherGrain(
         }
     }
 
-    public Task<Reservation?> FindReservationAsync(string orderId) =>
-        Task.FromResult(state.State.Reservations.GetValueOrDefault(orderId) ?? state.State.Committed.GetValueOrDefault(orderId));
-
     public Task CommitAsync(string orderId) => state.DecideAsync(() => CommitOnceAsync(orderId));
 
     private async Task CommitOnceAsync(string orderId)
