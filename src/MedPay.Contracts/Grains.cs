@@ -15,6 +15,10 @@ public interface IEVoucherGrain : IGrainWithStringKey
     /// <summary>Checks and consumes the authorization, computes the split and reserves the personal-account part. Idempotent per order id.</summary>
     Task<Result<Reservation>> ReserveAsync(ReserveCommand command);
 
+    /// <summary>The reservation held for the order, if any (not one already committed or released).</summary>
+    [AlwaysInterleave]
+    Task<Reservation?> HeldReservationAsync(string orderId);
+
     /// <summary>Makes the reservation final: debits the balance and the year's accumulators. Idempotent per order id.</summary>
     Task CommitAsync(string orderId);
 

@@ -96,4 +96,5 @@ public sealed record Reservation(
     [property: Id(4)] string VoucherNo,
     [property: Id(5)] string InsuredRegion,
     [property: Id(6)] InsuranceType InsuranceType,
-    [property: Id(7)] DateTimeOffset ReservedAt);
+    [property: Id(7)] DateTimeOffset ReservedAt,
+    [property: Id(8)] string? AuthCodeHash = null);

@@ -237,7 +237,7 @@ public sealed class EVoucherGrain(
                 $"The personal account can pay {computed.Split.PersonalAccountFen} fen; {computed.Split.CashFen} fen would be left in cash, above the {maxCash} fen allowed.");
         }
 
-        var reservation = new Reservation(command.OrderId, command.SettlementId, computed.Split, computed.DeductibleAppliedFen, current.VoucherNo, current.InsuredRegion, current.InsuranceType, now);
+        var reservation = new Reservation(command.OrderId, command.SettlementId, computed.Split, computed.DeductibleAppliedFen, current.VoucherNo, current.InsuredRegion, current.InsuranceType, now, codeHash);
         await state.SaveAsync(current with
         {
             // Used consents are kept until they expire; after that the code answers "expired" by itself.
@@ -290,6 +290,8 @@ public sealed class EVoucherGrain(
             _watching = true;
         }
     }
+
+    public Task<Reservation?> HeldReservationAsync(string orderId) => Task.FromResult(state.State.Reservations.GetValueOrDefault(orderId));
 
     public Task CommitAsync(string orderId) => state.DecideAsync(() => CommitOnceAsync(orderId));
 

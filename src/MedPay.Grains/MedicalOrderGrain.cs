@@ -5,6 +5,7 @@ using MedPay.Grains.Domain;
 using MedPay.Grains.Notifications;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace MedPay.Grains;
 
@@ -206,6 +207,7 @@ public sealed class MedicalOrderGrain(
 
         var order = current.Command;
         var voucher = GrainFactory.GetGrain<IEVoucherGrain>(order.UserId);
+        var requested = clock.UtcNow;
         var reserved = await voucher.ReserveAsync(new ReserveCommand(
             OrderId, order.MerchantId, order.MerchantOrderNo, command.AuthCode ?? "", SettlementIdFor(OrderId), order.Items, command.MaxCashFen));
         if (reserved.Error is { Code: ErrorCodes.InsufficientBalance } insufficient)
@@ -223,7 +225,20 @@ public sealed class MedicalOrderGrain(
 
         var r = reserved.Value!;
         await hooks.AtAsync(FlowStep.AfterReserve, OrderId);
-        await MoveAsync(
+        // A reservation made before this request (by one a crash interrupted) may already have reached the platform.
+        return await PayWithAsync(r, command.AuthCode, resume: r.ReservedAt < requested);
+    }
+
+    /// <summary>
+    /// Settles the payment the voucher's reservation stands for. The reservation is the payment's intent: it holds the
+    /// settlement id and the split, and the voucher's check of reservations held too long finds it after any crash. So
+    /// the order writes nothing before calling out: "paying" is recorded with the outcome, or alone only if the outcome
+    /// stays unknown. Until then it is in this activation's memory; if anything fails before a write, the activation
+    /// goes, and the next one starts again from storage (the reservation is found again, and settling resumes).
+    /// </summary>
+    private async Task<Result<PaymentResult>> PayWithAsync(Reservation r, string? authCode, bool resume)
+    {
+        state.State = Moved(
             OrderStatus.Paying,
             $"settlement {r.SettlementId}: fund {r.Split.FundFen}, personal account {r.Split.PersonalAccountFen}, cash {r.Split.CashFen} fen",
             s => s with
@@ -232,13 +247,24 @@ public sealed class MedicalOrderGrain(
                 SettlementId = r.SettlementId,
                 VoucherNo = r.VoucherNo,
                 InsuredRegion = r.InsuredRegion,
-                AuthCodeHash = Fingerprints.AuthCode(command.AuthCode!),
-                PayingSince = clock.UtcNow,
+                // The consent that paid: a repeat with it gets the same answer, also when a crash's recovery finished the payment.
+                AuthCodeHash = authCode is null ? r.AuthCodeHash ?? s.AuthCodeHash : Fingerprints.AuthCode(authCode),
+                PayingSince = r.ReservedAt,
             });
-        // No reminder of its own yet: the voucher's reservation check covers a crash from here to the outcome. The order
-        // registers one only for work left open after this request (an unknown outcome, a notification to retry).
-        await hooks.AtAsync(FlowStep.AfterIntent, OrderId);
-        return await SettleAsync(resume: false);
+        try
+        {
+            return await SettleAsync(resume);
+        }
+        catch (Exception e)
+        {
+            state.State = _durable;
+            if (e is not InconsistentStateException)
+            {
+                this.DeactivateOnIdle();
+            }
+
+            throw;
+        }
     }
 
     private async Task<Result<RefundView>> RefundOnceAsync(RefundCommand command)
@@ -353,8 +379,13 @@ public sealed class MedicalOrderGrain(
             return new Failure(ErrorCodes.OrderNotCancellable, $"The order is {Describe(current.Status)}; only an unpaid order can be cancelled.");
         }
 
-        // A reservation left behind by an interrupted payment is given back with the order.
-        await GrainFactory.GetGrain<IEVoucherGrain>(current.Command.UserId).ReleaseAsync(OrderId);
+        // A payment interrupted after its reservation is finished first: it may have reached the platform.
+        await FinishInterruptedPaymentAsync(GrainFactory.GetGrain<IEVoucherGrain>(current.Command.UserId));
+        if (state.State.Status != OrderStatus.Created)
+        {
+            return new Failure(ErrorCodes.OrderNotCancellable, $"The order is {Describe(state.State.Status)}; only an unpaid order can be cancelled.");
+        }
+
         var cause = to == OrderStatus.Expired ? $"expired: {reason}" : $"cancelled: {reason}";
         await MoveAsync(to, cause, s => s, to == OrderStatus.Expired ? "order.expired" : "order.cancelled");
         await UpdateReminderAsync();
@@ -377,14 +408,31 @@ public sealed class MedicalOrderGrain(
             case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
                 await voucher!.CommitAsync(OrderId);
                 break;
-            case OrderStatus.Created or OrderStatus.Failed or OrderStatus.Cancelled or OrderStatus.Expired when voucher is not null:
+            case OrderStatus.Created when voucher is not null:
+                await FinishInterruptedPaymentAsync(voucher);
+                break;
+            case OrderStatus.Failed or OrderStatus.Cancelled or OrderStatus.Expired when voucher is not null:
                 logger.LogInformation("Order {OrderId}: releasing a reservation it never settled", OrderId);
                 await voucher.ReleaseAsync(OrderId);
                 break;
         }
     }
 
-    /// <param name="resume">False only right after this activation wrote "paying": nothing can have reached the platform yet.</param>
+    /// <summary>
+    /// A created order whose voucher holds a reservation for it had a payment interrupted by a crash: the payment may have
+    /// reached the platform, so it is finished (the gateway asks the platform before it sends anything again), never
+    /// given back blindly.
+    /// </summary>
+    private async Task FinishInterruptedPaymentAsync(IEVoucherGrain voucher)
+    {
+        if (await voucher.HeldReservationAsync(OrderId) is { } held)
+        {
+            logger.LogInformation("Order {OrderId}: finishing a payment that was interrupted after its reservation", OrderId);
+            await PayWithAsync(held, null, resume: true);
+        }
+    }
+
+    /// <param name="resume">False only for a reservation this request made: nothing can have reached the platform yet.</param>
     private async Task<Result<PaymentResult>> SettleAsync(bool resume)
     {
         var current = state.State;
@@ -421,6 +469,12 @@ public sealed class MedicalOrderGrain(
                 }
                 else
                 {
+                    if (_durable.Status != OrderStatus.Paying)
+                    {
+                        // The answer is "paying": it is written, and the order's reminder keeps asking.
+                        await SaveAsync(state.State);
+                    }
+
                     logger.LogWarning("Order {OrderId}: the outcome of settlement {SettlementId} is unknown; it stays paying", OrderId, record.SettlementId);
                 }
 
@@ -468,15 +522,8 @@ public sealed class MedicalOrderGrain(
     /// </param>
     private async Task MoveAsync(OrderStatus to, string cause, Func<OrderState, OrderState> change, string? notify = null, RefundView? refund = null, bool outcomeDurable = false)
     {
-        var current = state.State;
-        OrderTransitions.EnsureCanMove(current.Status, to);
-        var now = clock.UtcNow;
-        var next = change(current) with
-        {
-            Status = to,
-            UpdatedAt = now,
-            History = current.History.Add(new(now, to, cause)),
-        };
+        var next = Moved(to, cause, change);
+        var now = next.UpdatedAt;
         if (notify is not null)
         {
             var eventId = refund is null ? $"{OrderId}:{notify}" : $"{OrderId}:{notify}:{refund.RefundId}";
@@ -495,6 +542,20 @@ public sealed class MedicalOrderGrain(
         {
             ScheduleDelivery();
         }
+    }
+
+    /// <summary>The order's state moved to <paramref name="to"/>, with the history entry; not yet written.</summary>
+    private OrderState Moved(OrderStatus to, string cause, Func<OrderState, OrderState> change)
+    {
+        var current = state.State;
+        OrderTransitions.EnsureCanMove(current.Status, to);
+        var now = clock.UtcNow;
+        return change(current) with
+        {
+            Status = to,
+            UpdatedAt = now,
+            History = current.History.Add(new(now, to, cause)),
+        };
     }
 
     private string EventBody(string eventId, string type, OrderState s, RefundView? refund, DateTimeOffset at) => JsonSerializer.Serialize(new

@@ -85,10 +85,8 @@ public sealed class NotificationOptions
 /// <summary>The step boundaries of a payment, where tests may stop the flow (and kill the silo).</summary>
 public enum FlowStep
 {
-    /// <summary>The voucher holds the reservation; the order has not yet recorded "paying".</summary>
+    /// <summary>The voucher holds the reservation, the payment's intent (settlement S, the split); nothing has left MedPay.</summary>
     AfterReserve,
-    /// <summary>The order recorded "paying, settlement S"; nothing has left MedPay.</summary>
-    AfterIntent,
     /// <summary>The gateway recorded its intent; the platform has not been called.</summary>
     AfterGatewayIntent,
     /// <summary>The platform settled; the gateway has not recorded it.</summary>

@@ -26,7 +26,7 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly Scenario _s = new(fixture.Medpay.Grains);
 
-    public static TheoryData<FlowStep> Steps => [FlowStep.AfterReserve, FlowStep.AfterIntent, FlowStep.AfterGatewayIntent, FlowStep.AfterPlatform, FlowStep.AfterSettlement, FlowStep.BeforeCommit];
+    public static TheoryData<FlowStep> Steps => [FlowStep.AfterReserve, FlowStep.AfterGatewayIntent, FlowStep.AfterPlatform, FlowStep.AfterSettlement, FlowStep.BeforeCommit];
 
     public static TheoryData<FlowStep> RefundSteps => [FlowStep.BeforeRefund, FlowStep.AfterRefundIntent, FlowStep.AfterRefund];
 
@@ -46,20 +46,12 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         await KillAsync(silo);
         _ = abandoned.ContinueWith(t => t.Exception, TaskScheduler.Default);
 
-        if (step == FlowStep.AfterReserve)
-        {
-            // Nothing was recorded as paying: the voucher finds the orphaned reservation and the order gives it back.
-            await Eventually.HoldsAsync(async () => (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
-            Assert.Equal(OrderStatus.Created, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
-            Assert.Equal(OrderStatus.Settled, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!.Status);
-        }
-        else
-        {
-            // The voucher still holds the reservation: its check asks the order, which drives the settlement to the end
-            // and then has the voucher commit, on a surviving silo.
-            await Eventually.HoldsAsync(async () =>
-                (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled && (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
-        }
+        // The voucher still holds the reservation, the payment's intent: its check asks the order, which drives the
+        // settlement to the end (asking the platform before sending anything again) and then has the voucher commit, on
+        // a surviving silo. The same consent again gets the same answer, not a second payment.
+        await Eventually.HoldsAsync(async () =>
+            (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled && (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
+        Assert.Equal(OrderStatus.Settled, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!.Status);
 
         var view = (await _s.Order(order.OrderId).GetAsync()).Value!;
         Assert.Equal(new Split(0, 5_000, 7_000), view.Split);
@@ -69,6 +61,30 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
         Assert.Equal(opened.PersonalAccountBalanceFen - 5_000, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.ReservedFen);
+    }
+
+    [Fact]
+    public async Task A_repeat_after_a_crash_between_the_platform_and_the_gateways_record_asks_the_platform_before_sending_again()
+    {
+        var (userId, opened) = await _s.OpenVoucherAsync(5);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(10_000), Scenario.C(2_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        var stopped = TestWorld.Flow.StopAt(order.OrderId, FlowStep.AfterPlatform);
+
+        var abandoned = _s.Order(order.OrderId).PayAsync(new(code, null));
+        var silo = await stopped.WaitAsync(Patience);
+        await KillAsync(silo);
+        _ = abandoned.ContinueWith(t => t.Exception, TaskScheduler.Default);
+
+        // At once, before the voucher's check: the repeat finds the reservation made before it, so it may have reached
+        // the platform; the gateway, which recorded nothing, must ask the platform rather than send again.
+        var repeat = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
+
+        Assert.Equal(OrderStatus.Settled, repeat.Status);
+        Assert.Equal(1, TestWorld.Platform.SettleCalls[repeat.SettlementId!]);
+        await Eventually.HoldsAsync(async () => (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
+        Assert.Equal(opened.PersonalAccountBalanceFen - 5_000, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
     }
 
     [Theory]

@@ -28,21 +28,23 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_failed_write_of_the_paying_intent_fails_the_request_cleanly_and_a_repeat_settles_once()
+    public async Task A_failed_write_of_the_orders_outcome_fails_the_request_cleanly_and_a_repeat_settles_once_without_a_second_charge()
     {
         var (userId, opened) = await _s.OpenVoucherAsync(100);
         var merchant = TestWorld.Unique("m");
         var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
         var code = await _s.AuthorizeAsync(userId, merchant);
+        // The order's first write in a payment is its outcome, after the platform settled.
         await fixture.Medpay.FailNextWriteAsync(_s.Order(order.OrderId), "order", new IOException("injected storage failure"));
 
         await Assert.ThrowsAnyAsync<Exception>(() => _s.Order(order.OrderId).PayAsync(new(code, null)));
 
-        // Nothing half-written: the order is still unpaid and nothing reached the platform.
+        // Nothing half-written: the order still reads as it was stored; the voucher holds the reservation.
         var after = (await _s.Order(order.OrderId).GetAsync()).Value!;
         Assert.Equal(OrderStatus.Created, after.Status);
-        Assert.False(TestWorld.Platform.SettleCalls.ContainsKey(MedicalOrderGrain.SettlementIdFor(order.OrderId)));
+        Assert.Equal(1, TestWorld.Platform.SettleCalls[MedicalOrderGrain.SettlementIdFor(order.OrderId)]);
 
+        // The repeat finds the reservation, asks the platform first and records the settlement it finds.
         var paid = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
         Assert.Equal(OrderStatus.Settled, paid.Status);
         Assert.Equal(1, TestWorld.Platform.SettleCalls[paid.SettlementId!]);
@@ -52,7 +54,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_failed_write_of_the_settlement_outcome_is_finished_by_the_resume_reminder_without_a_second_charge()
+    public async Task A_failed_write_of_the_settlement_outcome_is_finished_by_the_vouchers_check_without_a_second_charge()
     {
         var (userId, opened) = await _s.OpenVoucherAsync(100);
         var merchant = TestWorld.Unique("m");
@@ -68,7 +70,8 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
         await fixture.Medpay.FailNextWriteAsync(gateway, "settlement", new IOException("injected storage failure"));
 
         await Assert.ThrowsAnyAsync<Exception>(() => paying);
-        Assert.Equal(OrderStatus.Paying, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
+        // The order wrote nothing yet: the voucher's reservation is the payment's intent, and its check finishes it.
+        Assert.Equal(OrderStatus.Created, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
 
         await Eventually.HoldsAsync(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled);
         Assert.Equal(1, TestWorld.Platform.SettleCalls[settlementId]);
