@@ -40,12 +40,17 @@ public sealed record VoucherResponse(
     string FullNameMasked,
     long PersonalAccountBalanceFen,
     long ReservedFen,
+    long AvailableBalanceFen,
     AccumulatorsResponse Accumulators,
     DateTimeOffset OpenedAt)
 {
+    /// <summary>
+    /// The balance counts committed payments; a payment in flight (reserved, not yet committed) is in <c>reservedFen</c>.
+    /// What is left to spend, balance − reserved, is right at every moment of a payment.
+    /// </summary>
     public static VoucherResponse From(VoucherView v) => new(
         v.UserId, v.VoucherNo, Names.Of(v.Status), v.InsuredRegion, Names.Of(v.InsuranceType), v.NationalIdMasked, v.FullNameMasked,
-        v.PersonalAccountBalanceFen, v.ReservedFen, new(v.Accumulators.Year, v.Accumulators.DeductibleUsedFen, v.Accumulators.FundPaidFen), v.OpenedAt);
+        v.PersonalAccountBalanceFen, v.ReservedFen, v.PersonalAccountBalanceFen - v.ReservedFen, new(v.Accumulators.Year, v.Accumulators.DeductibleUsedFen, v.Accumulators.FundPaidFen), v.OpenedAt);
 }
 
 public sealed record AuthorizationResponse(string AuthCode, string MerchantId, long MaxAmountFen, string? MerchantOrderNo, DateTimeOffset ExpiresAt);

@@ -188,7 +188,7 @@ public sealed class MedicalOrderGrain(
         if (current.AuthCodeHash is not null && current.AuthCodeHash == Fingerprints.AuthCode(command.AuthCode ?? ""))
         {
             // The same consent again (a repeated request): the payment it started, not a second one.
-            return current.Status == OrderStatus.Paying ? await SettleAsync(resume: true) : Result();
+            return current.Status == OrderStatus.Paying ? await SettleAsync(resume: true) : await AnswerAgainAsync(current);
         }
 
         switch (current.Status)
@@ -227,6 +227,28 @@ public sealed class MedicalOrderGrain(
         await hooks.AtAsync(FlowStep.AfterReserve, OrderId);
         // A reservation made before this request (by one a crash interrupted) may already have reached the platform.
         return await PayWithAsync(r, command.AuthCode, resume: r.ReservedAt < requested);
+    }
+
+    /// <summary>
+    /// A repeated request gets the first answer, given only once the voucher agrees with it: a crash may have come
+    /// between the order's outcome and the voucher's commit or release, which the voucher's check would finish later.
+    /// Both are no-ops when already done, so a client that reads the voucher after a settled answer always sees the
+    /// payment in its balance, not still reserved.
+    /// </summary>
+    private async Task<Result<PaymentResult>> AnswerAgainAsync(OrderState current)
+    {
+        var voucher = GrainFactory.GetGrain<IEVoucherGrain>(current.Command!.UserId);
+        switch (current.Status)
+        {
+            case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
+                await voucher.CommitAsync(OrderId);
+                break;
+            case OrderStatus.Failed:
+                await voucher.ReleaseAsync(OrderId);
+                break;
+        }
+
+        return Result();
     }
 
     /// <summary>

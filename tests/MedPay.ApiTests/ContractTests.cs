@@ -248,7 +248,9 @@ public sealed class ContractTests(ApiFixture fixture)
         var voucher = await _api.VoucherAsync(userId);
         Assert.Equal(500_000 - personal, Expect.Fen(voucher, "personalAccountBalanceFen"));
         Assert.Equal(468_500, Expect.Fen(voucher, "personalAccountBalanceFen"));
+        // Read right after the settled answer: committed, nothing left reserved, all of it available.
         Assert.Equal(0, Expect.Fen(voucher, "reservedFen"));
+        Assert.Equal(468_500, Expect.Fen(voucher, "availableBalanceFen"));
         var year = voucher.GetProperty("accumulators");
         Assert.Equal(DateTimeOffset.UtcNow.Year, year.GetProperty("year").GetInt32());
         Assert.Equal(30_000, Expect.Fen(year, "deductibleUsedFen"));
@@ -281,7 +283,7 @@ public sealed class ContractTests(ApiFixture fixture)
     private static void AssertVoucherShape(JsonElement voucher, string userId, string nationalId, string fullNameMasked = "张*")
     {
         Expect.HasMembers(voucher, "userId", "voucherNo", "status", "insuredRegion", "insuranceType", "nationalIdMasked", "fullNameMasked",
-            "personalAccountBalanceFen", "reservedFen", "accumulators", "openedAt");
+            "personalAccountBalanceFen", "reservedFen", "availableBalanceFen", "accumulators", "openedAt");
         Assert.Equal(userId, voucher.GetProperty("userId").GetString());
         Assert.StartsWith("EV330100", voucher.GetProperty("voucherNo").GetString(), StringComparison.Ordinal);
         Assert.Equal("330100", voucher.GetProperty("insuredRegion").GetString());
@@ -290,6 +292,7 @@ public sealed class ContractTests(ApiFixture fixture)
         Assert.Equal(fullNameMasked, voucher.GetProperty("fullNameMasked").GetString());
         Expect.Fen(voucher, "personalAccountBalanceFen");
         Expect.Fen(voucher, "reservedFen");
+        Assert.Equal(Expect.Fen(voucher, "personalAccountBalanceFen") - Expect.Fen(voucher, "reservedFen"), Expect.Fen(voucher, "availableBalanceFen"));
         Expect.HasMembers(voucher.GetProperty("accumulators"), "year", "deductibleUsedFen", "fundPaidFen");
         Expect.Fen(voucher.GetProperty("accumulators"), "deductibleUsedFen");
         Expect.Fen(voucher.GetProperty("accumulators"), "fundPaidFen");

@@ -62,18 +62,20 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
         var code = await _s.AuthorizeAsync(userId, merchant);
         var settlementId = MedicalOrderGrain.SettlementIdFor(order.OrderId);
         var gateway = fixture.Medpay.Grains.GetGrain<IPaymentGatewayGrain>(settlementId);
-        // The gateway's first write (its intent) goes through; the outcome's write after the platform settled fails.
-        await gateway.GetAsync();
-        TestWorld.Script.Platform(order.OrderId, new(Grains.Platform.SandboxFault.Delay, TimeSpan.FromMilliseconds(300), Times: 1));
+        // Held right after the platform settled, before the gateway records the outcome: that write is made to fail.
+        var pause = TestWorld.Flow.PauseAt(order.OrderId, FlowStep.AfterPlatform);
         var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
-        await Task.Delay(150);
+        await pause.Reached.WaitAsync(TimeSpan.FromSeconds(60));
         await fixture.Medpay.FailNextWriteAsync(gateway, "settlement", new IOException("injected storage failure"));
+        pause.Release();
 
         await Assert.ThrowsAnyAsync<Exception>(() => paying);
         // The order wrote nothing yet: the voucher's reservation is the payment's intent, and its check finishes it.
         Assert.Equal(OrderStatus.Created, (await _s.Order(order.OrderId).GetAsync()).Value!.Status);
 
-        await Eventually.HoldsAsync(async () => (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled);
+        // Finished means the order settled and the voucher committed: the order records its outcome first.
+        await Eventually.HoldsAsync(async () =>
+            (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled && (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
         Assert.Equal(1, TestWorld.Platform.SettleCalls[settlementId]);
         Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
     }

@@ -48,32 +48,52 @@ public static class TestWorld
     public static string Unique(string prefix) => $"{prefix}-{Environment.ProcessId:x}-{Interlocked.Increment(ref _unique)}-{Guid.NewGuid().ToString("N")[..6]}";
 }
 
-/// <summary>Where tests want a payment to stop: at a step, for an order.</summary>
+/// <summary>Where tests want a payment to stop (for good, as if its silo died there) or to wait (until the test lets it go).</summary>
 public sealed class FlowScript
 {
-    private readonly ConcurrentDictionary<string, (FlowStep Step, TaskCompletionSource<SiloAddress> Reached)> _stops = new();
+    private readonly ConcurrentDictionary<string, (FlowStep Step, TaskCompletionSource<SiloAddress> Reached, Task Released)> _stops = new();
 
     /// <summary>Stops the order's flow at <paramref name="step"/> for good; the task completes with the silo it stopped on.</summary>
-    public Task<SiloAddress> StopAt(string orderId, FlowStep step)
+    public Task<SiloAddress> StopAt(string orderId, FlowStep step) => Hold(orderId, step, Task.Delay(Timeout.InfiniteTimeSpan));
+
+    /// <summary>
+    /// Holds the order's flow at <paramref name="step"/> until the test calls <see cref="FlowPause.Release"/>: the test
+    /// acts at a known point of the payment instead of guessing how long "long enough" is.
+    /// </summary>
+    public FlowPause PauseAt(string orderId, FlowStep step)
     {
-        var reached = new TaskCompletionSource<SiloAddress>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _stops[orderId] = (step, reached);
-        return reached.Task;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new FlowPause(Hold(orderId, step, release.Task), release);
     }
 
-    internal TaskCompletionSource<SiloAddress>? Take(string orderId, FlowStep step) =>
-        _stops.TryGetValue(orderId, out var stop) && stop.Step == step && _stops.TryRemove(new(orderId, stop)) ? stop.Reached : null;
+    internal (TaskCompletionSource<SiloAddress> Reached, Task Released)? Take(string orderId, FlowStep step) =>
+        _stops.TryGetValue(orderId, out var stop) && stop.Step == step && _stops.TryRemove(new(orderId, stop)) ? (stop.Reached, stop.Released) : null;
+
+    private Task<SiloAddress> Hold(string orderId, FlowStep step, Task released)
+    {
+        var reached = new TaskCompletionSource<SiloAddress>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _stops[orderId] = (step, reached, released);
+        return reached.Task;
+    }
 }
 
-/// <summary>Stops a scripted payment at its step: the grain call never returns, as if the silo had died right there.</summary>
+/// <summary>A payment held at a step: <see cref="Reached"/> completes when it gets there; it goes on after <see cref="Release"/>.</summary>
+public sealed class FlowPause(Task<SiloAddress> reached, TaskCompletionSource release)
+{
+    public Task<SiloAddress> Reached => reached;
+
+    public void Release() => release.TrySetResult();
+}
+
+/// <summary>Holds a scripted payment at its step: the grain call waits there (for good, or until the test releases it).</summary>
 public sealed class TestFlowHooks(FlowScript script, SiloAddress silo) : IPaymentFlowHooks
 {
     public async ValueTask AtAsync(FlowStep step, string orderId)
     {
-        if (script.Take(orderId, step) is { } reached)
+        if (script.Take(orderId, step) is { } stop)
         {
-            reached.TrySetResult(silo);
-            await Task.Delay(Timeout.InfiniteTimeSpan);
+            stop.Reached.TrySetResult(silo);
+            await stop.Released;
         }
     }
 }

@@ -1,0 +1,66 @@
+using MedPay.Contracts;
+using MedPay.Grains;
+
+namespace MedPay.ClusterTests;
+
+/// <summary>
+/// What a client reading the voucher sees around a payment: the order records its outcome before the voucher commits,
+/// so between the two the payment is shown reserved; a settled answer is given only after the commit.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ReadAfterPaymentTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly Scenario _s = new(fixture.Medpay.Grains);
+
+    [Fact]
+    public async Task Between_the_orders_outcome_and_the_commit_the_payment_is_reserved_and_after_the_settled_answer_it_is_committed()
+    {
+        var (userId, opened) = await _s.OpenVoucherAsync(100);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        var pause = TestWorld.Flow.PauseAt(order.OrderId, FlowStep.BeforeCommit);
+
+        var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
+        await pause.Reached.WaitAsync(Patience);
+        var between = (await _s.Voucher(userId).GetAsync()).Value!;
+        pause.Release();
+        var paid = (await paying).Value!;
+        var after = (await _s.Voucher(userId).GetAsync()).Value!;
+
+        // In between: the old balance, the payment reserved; what is left to spend is already right.
+        Assert.Equal(opened.PersonalAccountBalanceFen, between.PersonalAccountBalanceFen);
+        Assert.Equal(8_000, between.ReservedFen);
+        // After the settled answer, at once: committed.
+        Assert.Equal(OrderStatus.Settled, paid.Status);
+        Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, after.PersonalAccountBalanceFen);
+        Assert.Equal(0, after.ReservedFen);
+        Assert.Equal(between.PersonalAccountBalanceFen - between.ReservedFen, after.PersonalAccountBalanceFen - after.ReservedFen);
+    }
+
+    [Fact]
+    public async Task A_repeat_answered_settled_after_a_failed_commit_has_committed_the_voucher_first()
+    {
+        var (userId, opened) = await _s.OpenVoucherAsync(100);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        // The order records settled; the voucher's commit then fails, so the first request fails after the outcome.
+        var pause = TestWorld.Flow.PauseAt(order.OrderId, FlowStep.BeforeCommit);
+        var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
+        await pause.Reached.WaitAsync(Patience);
+        await fixture.Medpay.FailNextWriteAsync(_s.Voucher(userId), "voucher", new IOException("injected storage failure"));
+        pause.Release();
+        await Assert.ThrowsAnyAsync<Exception>(() => paying);
+
+        // The client repeats at once, long before the voucher's own check would commit: the answer waits for the commit.
+        var repeat = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
+        var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
+
+        Assert.Equal(OrderStatus.Settled, repeat.Status);
+        Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, voucher.PersonalAccountBalanceFen);
+        Assert.Equal(0, voucher.ReservedFen);
+        Assert.Equal(1, TestWorld.Platform.SettleCalls[MedicalOrderGrain.SettlementIdFor(order.OrderId)]);
+    }
+}
