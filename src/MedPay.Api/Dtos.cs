@@ -90,9 +90,16 @@ public sealed record RefundRequestBody(string? RefundId, long? AmountFen, string
 
 public sealed record CancelRequest(string? Reason);
 
-public sealed record RegisterMerchantRequest(string? MerchantId, string? Name, string? InstitutionCode, string? CallbackUrl);
+public sealed record RegisterMerchantRequest(string? MerchantId, string? Name, string? InstitutionCode, string? CallbackUrl, string? Reason);
 
-public sealed record CallbackRequest(string? CallbackUrl);
+public sealed record CallbackRequest(string? CallbackUrl, string? Reason);
+
+public sealed record ReasonRequest(string? Reason);
+
+public sealed record AuditEntryResponse(DateTimeOffset At, string Operator, string OperatorName, string Action, string Target, string Change, string Reason, string? Outcome)
+{
+    public static AuditEntryResponse From(AuditEntry e) => new(e.At, e.OperatorSubject, e.OperatorName, e.Action, e.Target, e.Change, e.Reason, e.Outcome);
+}
 
 public sealed record RefundResponse(
     string OrderId,

@@ -78,7 +78,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         await original.WriteAsync(response.Body, context.RequestAborted);
     }
 
-    private static string Caller(HttpContext context) => Callers.Scope(context);
+    private static string Caller(HttpContext context) => context.User.Scope();
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
     {

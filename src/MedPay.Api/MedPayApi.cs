@@ -34,6 +34,8 @@ public static class MedPayApi
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddMedPayAuth();
 
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -45,6 +47,8 @@ public static class MedPayApi
             {
                 var code = response.StatusCode switch
                 {
+                    401 => ErrorCodes.Unauthorized,
+                    403 => ErrorCodes.Forbidden,
                     404 => "not_found",
                     405 => "method_not_allowed",
                     413 => "payload_too_large",
@@ -55,12 +59,17 @@ public static class MedPayApi
             }
         });
         app.UseRouting();
+        // Keys are scoped to the authenticated caller, so idempotency runs after authorization: a refused request
+        // never reaches it.
+        app.UseMedPayAuth();
         app.UseMiddleware<IdempotencyMiddleware>();
-        app.MapOpenApi();
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapMedPay();
-        app.MapMedPayMerchants();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapVouchersApi();
+        app.MapOrdersApi();
+        app.MapMerchantApi();
+        app.MapAdminApi();
         return app;
     }
 

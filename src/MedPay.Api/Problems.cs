@@ -17,7 +17,8 @@ public static class Problems
         ErrorCodes.RefundExceedsPaid => StatusCodes.Status422UnprocessableEntity,
         ErrorCodes.RefundDeclined => StatusCodes.Status402PaymentRequired,
         ErrorCodes.AuthUnknown or ErrorCodes.AuthExpired or ErrorCodes.AuthUsed or ErrorCodes.AuthWrongMerchant or ErrorCodes.AuthWrongOrder
-            or ErrorCodes.AuthOverAmount or ErrorCodes.VoucherSuspended or ErrorCodes.VoucherRevoked => StatusCodes.Status403Forbidden,
+            or ErrorCodes.AuthOverAmount or ErrorCodes.VoucherSuspended or ErrorCodes.VoucherRevoked or ErrorCodes.Forbidden
+            or ErrorCodes.RecentVerificationRequired or ErrorCodes.UserMismatch or ErrorCodes.MerchantMismatch => StatusCodes.Status403Forbidden,
         ErrorCodes.InsufficientBalance or ErrorCodes.PlatformDeclined or ErrorCodes.CashDeclined => StatusCodes.Status402PaymentRequired,
         ErrorCodes.UnknownRegion or ErrorCodes.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
         ErrorCodes.IdempotencyKeyInUse => StatusCodes.Status409Conflict,

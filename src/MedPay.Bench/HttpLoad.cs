@@ -22,7 +22,9 @@ public static class HttpLoad
         var run = Guid.NewGuid().ToString("N")[..10];
         await using var silo = await BenchSilo.StartAsync("Memory", null, "http-" + run);
         var api = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", $"--MedPay:Clustering:GatewayPort={silo.GatewayPort}", $"--MedPay:Clustering:ServiceId=http-{run}", $"--MedPay:Clustering:ClusterId=http-{run}"],
+            // Development, for the embedded token issuer: each payment goes with its user's bearer token, validated as in production.
+            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true",
+                $"--MedPay:Clustering:GatewayPort={silo.GatewayPort}", $"--MedPay:Clustering:ServiceId=http-{run}", $"--MedPay:Clustering:ClusterId=http-{run}"],
             builder => builder.Logging.ClearProviders());
         await api.StartAsync();
         try
@@ -32,7 +34,7 @@ public static class HttpLoad
             var warmup = Math.Max(1_000, (int)(options.Warmup.TotalSeconds * 1_000));
             var requests = Math.Max(4_000, (int)(options.Duration.TotalSeconds * 2_000));
             Console.WriteLine($"  http c={concurrency}: preparing {warmup} + {requests} orders and consents");
-            var prepared = await PrepareAsync(silo.Grains, run, warmup + requests);
+            var prepared = await PrepareAsync(silo.Grains, new Uri(url), run, warmup + requests);
             var warmFile = Path.Combine(Path.GetTempPath(), $"medpay-http-{run}-warmup.json");
             var file = Path.Combine(Path.GetTempPath(), $"medpay-http-{run}.json");
             await File.WriteAllTextAsync(warmFile, JsonSerializer.Serialize(prepared[..warmup]));
@@ -69,12 +71,27 @@ public static class HttpLoad
         }
     }
 
-    private static async Task<List<string[]>> PrepareAsync(IGrainFactory grains, string run, int count)
+    private static async Task<List<string[]>> PrepareAsync(IGrainFactory grains, Uri api, string run, int count)
     {
         var merchant = $"http-{run}";
         // Many users, each paying a few orders, as in the in-process scenarios.
         var users = Enumerable.Range(0, 2_000).Select(i => $"http-{run}-{i}").ToArray();
         await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(Scenarios.BenchVoucher)));
+        var tokens = new Dictionary<string, string>();
+        using (var http = new HttpClient { BaseAddress = api })
+        {
+            foreach (var user in users)
+            {
+                using var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["grant_type"] = DevelopmentTokenIssuer.GrantType,
+                    ["sub"] = user,
+                }));
+                response.EnsureSuccessStatusCode();
+                tokens[user] = "Bearer " + JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString();
+            }
+        }
+
         var prepared = new string[count][];
         var gate = new SemaphoreSlim(64);
         await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
@@ -87,7 +104,7 @@ public static class HttpLoad
                 await grains.GetGrain<IMedicalOrderGrain>(OrderIds.For(merchant, orderNo)).CreateAsync(new(merchant, orderNo, user,
                     [new("A-AMOX-250", "Amoxicillin 250 mg", ItemCategory.A, 1_200, 2), new("C-MASK", "Face masks", ItemCategory.C, 500, 1)]));
                 var grant = await grains.GetGrain<IEVoucherGrain>(user).AuthorizeAsync(new(merchant, 1_000_000, orderNo, 60));
-                prepared[i] = [$"/v1/orders/{OrderIds.For(merchant, orderNo)}/payments", JsonSerializer.Serialize(new { authCode = grant.Value!.AuthCode })];
+                prepared[i] = [$"/v1/orders/{OrderIds.For(merchant, orderNo)}/payments", JsonSerializer.Serialize(new { authCode = grant.Value!.AuthCode }), tokens[user]];
             }
             finally
             {

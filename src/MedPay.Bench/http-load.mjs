@@ -1,5 +1,5 @@
 // Sends each prepared payment request once, at the given number of connections, and prints one JSON line of results.
-// Usage: node http-load.mjs <base url> <prepared.json: [[path, body], ...]> <connections>
+// Usage: node http-load.mjs <base url> <prepared.json: [[path, body, authorization], ...]> <connections>
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 
@@ -15,8 +15,8 @@ const result = await autocannon({
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     setupRequest: (request) => {
-      const [path, body] = prepared[next++ % prepared.length];
-      return { ...request, path, body };
+      const [path, body, authorization] = prepared[next++ % prepared.length];
+      return { ...request, path, body, headers: { ...request.headers, authorization } };
     },
   }],
 });

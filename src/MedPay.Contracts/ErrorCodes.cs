@@ -72,6 +72,12 @@ public static class ErrorCodes
     public const string InvalidDay = "invalid_day";
     public const string InvalidPageToken = "invalid_page_token";
 
+    // Callers
+    public const string Forbidden = "forbidden";
+    public const string RecentVerificationRequired = "recent_verification_required";
+    public const string UserMismatch = "user_mismatch";
+    public const string MerchantMismatch = "merchant_mismatch";
+
     // Idempotency
     public const string InvalidIdempotencyKey = "invalid_idempotency_key";
     public const string IdempotencyKeyReused = "idempotency_key_reused";

@@ -21,11 +21,12 @@ public sealed record CreateOrderCommand(
 [GenerateSerializer, Immutable, Alias("medpay.PayOrderCommand")]
 public sealed record PayOrderCommand(
     [property: Id(0)] string AuthCode,
-    [property: Id(1)] long? MaxCashFen)
+    [property: Id(1)] long? MaxCashFen,
+    [property: Id(2)] string? PayerUserId = null)
 {
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append($"AuthCode = {Redacted.Text}, MaxCashFen = {MaxCashFen}");
+        builder.Append($"AuthCode = {Redacted.Text}, MaxCashFen = {MaxCashFen}, PayerUserId = {PayerUserId}");
         return true;
     }
 }

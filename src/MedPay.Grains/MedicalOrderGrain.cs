@@ -180,7 +180,8 @@ public sealed class MedicalOrderGrain(
     private async Task<Result<PaymentResult>> PayOnceAsync(PayOrderCommand command)
     {
         var current = state.State;
-        if (current.Command is null)
+        // On the direct path only the order's own user pays it; for anyone else it does not exist.
+        if (current.Command is null || (command.PayerUserId is not null && command.PayerUserId != current.Command.UserId))
         {
             return NotFound();
         }

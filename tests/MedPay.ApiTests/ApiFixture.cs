@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Net.Sockets;
 using MedPay.Api;
 using MedPay.Grains.Platform;
@@ -23,22 +26,98 @@ public sealed class ApiFixture : IAsyncLifetime
     private IHost _silo = null!;
     private WebApplication _api = null!;
 
-    public const string OperatorToken = "test-operator-token";
-
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>A client with no credentials: the medical service application acting for a user.</summary>
+    /// <summary>
+    /// The client behaviour tests use: every request goes with the credential of the caller who may make it
+    /// (<see cref="ActingCallers"/>).
+    /// </summary>
     public HttpClient Http { get; private set; } = null!;
 
-    /// <summary>A client with the operator token.</summary>
+    /// <summary>A client with no credential at all.</summary>
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    /// <summary>An operator who may act (role <c>operator</c>), named "Olga Operator".</summary>
     public HttpClient Operator { get; private set; } = null!;
 
+    /// <summary>An operator who may only read (role <c>auditor</c>).</summary>
+    public HttpClient Auditor { get; private set; } = null!;
+
+    public AuthenticationHeaderValue OperatorCredential { get; private set; } = null!;
+
     /// <summary>A client with a merchant's credential.</summary>
-    public HttpClient MerchantClient(string merchantId, string apiKey)
+    public HttpClient MerchantClient(string merchantId, string apiKey) => Client(new("Bearer", $"{merchantId}.{apiKey}"));
+
+    /// <summary>A client with the user's token, real-name verified just now.</summary>
+    public async Task<HttpClient> UserClientAsync(string userId) => Client(new("Bearer", await TokenAsync(userId, realName: true)));
+
+    public HttpClient Client(AuthenticationHeaderValue? credential)
     {
         var client = new HttpClient { BaseAddress = BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", $"{merchantId}.{apiKey}");
+        client.DefaultRequestHeaders.Authorization = credential;
         return client;
+    }
+
+    /// <summary>A token from the development issuer, as a client gets one (see the README).</summary>
+    public async Task<string> TokenAsync(string subject, bool realName = false, string? roles = null, string? name = null, DateTimeOffset? verifiedAt = null)
+    {
+        var form = new Dictionary<string, string> { ["grant_type"] = "urn:medpay:grant-type:development", ["sub"] = subject };
+        if (realName)
+        {
+            form["realname"] = "face";
+        }
+
+        if (verifiedAt is { } at)
+        {
+            form["auth_time"] = at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (roles is not null)
+        {
+            form["roles"] = roles;
+        }
+
+        if (name is not null)
+        {
+            form["name"] = name;
+        }
+
+        using var response = await Anonymous.PostAsync("/connect/token", new FormUrlEncodedContent(form));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(response.IsSuccessStatusCode, $"token for {subject}: {(int)response.StatusCode} {body}");
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset At)> _userTokens = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<(string MerchantId, string ApiKey)>>> _merchants = new();
+
+    /// <summary>The user's real-name-verified token, minted again before its verification grows old.</summary>
+    public async Task<string> UserTokenAsync(string userId)
+    {
+        if (_userTokens.TryGetValue(userId, out var cached) && DateTimeOffset.UtcNow - cached.At < TimeSpan.FromMinutes(2))
+        {
+            return cached.Token;
+        }
+
+        var token = await TokenAsync(userId, realName: true);
+        _userTokens[userId] = (token, DateTimeOffset.UtcNow);
+        return token;
+    }
+
+    /// <summary>The merchant's credentials, registering it through an operator the first time it is named.</summary>
+    public Task<(string MerchantId, string ApiKey)> MerchantAsync(string merchantId) =>
+        _merchants.GetOrAdd(merchantId, id => new(async () =>
+        {
+            var response = await Operator.PostAsJsonAsync("/v1/admin/merchants", new { merchantId = id, name = "西湖大药房", institutionCode = "H33010600001", reason = "test" });
+            var body = await Expect.StatusAsync(response, HttpStatusCode.Created);
+            return (id, body.GetProperty("apiKey").GetString()!);
+        })).Value;
+
+    /// <summary>Registers a new merchant and returns its id, API key and a client with its credential.</summary>
+    public async Task<(string MerchantId, string ApiKey, HttpClient Client)> RegisterMerchantAsync()
+    {
+        var (merchantId, apiKey) = await MerchantAsync(ApiSteps.Unique("m"));
+        return (merchantId, apiKey, MerchantClient(merchantId, apiKey));
     }
 
     public SandboxScript Script { get; private set; } = null!;
@@ -78,21 +157,27 @@ public sealed class ApiFixture : IAsyncLifetime
         Script = _silo.Services.GetRequiredService<SandboxScript>();
         Platform = (SandboxInsurancePlatform)_silo.Services.GetRequiredService<IInsurancePlatform>();
 
+        // Development, as under the run command: the embedded token issuer serves the tests' tokens, and the API
+        // validates them as in production, from the issuer's metadata and keys over HTTP.
         _api = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", $"--MedPay:Operator:Token={OperatorToken}", .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],
+            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],
             api => api.Logging.AddProvider(Logs));
         await _api.StartAsync();
         var address = _api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
-        Http = new HttpClient { BaseAddress = BaseAddress };
-        Operator = new HttpClient { BaseAddress = BaseAddress };
-        Operator.DefaultRequestHeaders.Authorization = new("Bearer", OperatorToken);
+        Anonymous = Client(null);
+        OperatorCredential = new("Bearer", await TokenAsync("olga", roles: "operator", name: "Olga Operator"));
+        Operator = Client(OperatorCredential);
+        Auditor = Client(new("Bearer", await TokenAsync("arno", roles: "auditor", name: "Arno Auditor")));
+        Http = new HttpClient(new ActingCallers(this) { InnerHandler = new HttpClientHandler() }) { BaseAddress = BaseAddress };
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
         Operator.Dispose();
+        Auditor.Dispose();
         await _api.StopAsync();
         await _api.DisposeAsync();
         await _silo.StopAsync();

@@ -9,20 +9,12 @@ public sealed class MerchantApiTests(ApiFixture fixture)
 {
     private readonly ApiSteps _api = new(fixture.Http);
 
-    private async Task<(string MerchantId, string ApiKey, HttpClient Client)> RegisterAsync()
-    {
-        var merchantId = ApiSteps.Unique("m");
-        var response = await fixture.Operator.PostAsJsonAsync("/v1/admin/merchants", new { merchantId, name = "西湖大药房", institutionCode = "H33010600001" });
-        var body = await Expect.StatusAsync(response, HttpStatusCode.Created);
-        Assert.Equal(merchantId, body.GetProperty("merchant").GetProperty("merchantId").GetString());
-        var apiKey = body.GetProperty("apiKey").GetString()!;
-        return (merchantId, apiKey, fixture.MerchantClient(merchantId, apiKey));
-    }
+    private Task<(string MerchantId, string ApiKey, HttpClient Client)> RegisterAsync() => fixture.RegisterMerchantAsync();
 
     [Fact]
     public async Task Registration_and_rotation_are_operator_operations()
     {
-        var anonymous = await fixture.Http.PostAsJsonAsync("/v1/admin/merchants", new { merchantId = "m-x", name = "x", institutionCode = "H3301" });
+        var anonymous = await fixture.Anonymous.PostAsJsonAsync("/v1/admin/merchants", new { merchantId = "m-x", name = "x", institutionCode = "H3301" });
         await Expect.ProblemAsync(anonymous, HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
 
@@ -62,7 +54,7 @@ public sealed class MerchantApiTests(ApiFixture fixture)
         await Expect.ProblemAsync(await intruder.PostAsJsonAsync($"/v1/merchant/orders/{orderId}/payments", new { authCode = code }), HttpStatusCode.NotFound, "order_not_found");
         await Expect.ProblemAsync(await intruder.GetAsync($"/v1/merchant/orders/{orderId}"), HttpStatusCode.NotFound, "order_not_found");
         await Expect.ProblemAsync(await intruder.PostAsJsonAsync($"/v1/orders/{orderId}/cancel", new { reason = "x" }), HttpStatusCode.NotFound, "order_not_found");
-        await Expect.ProblemAsync(await fixture.Http.PostAsJsonAsync($"/v1/orders/{orderId}/refunds", new { refundId = "r1", amountFen = 1, reason = "x" }), HttpStatusCode.Unauthorized, "unauthorized");
+        await Expect.ProblemAsync(await fixture.Anonymous.PostAsJsonAsync($"/v1/orders/{orderId}/refunds", new { refundId = "r1", amountFen = 1, reason = "x" }), HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Equal("created", (await _api.OrderAsync(orderId)).GetProperty("status").GetString());
     }
 

@@ -12,9 +12,9 @@ namespace MedPay.ApiTests;
 [Collection(ApiCollection.Name)]
 public sealed class ProblemTests(ApiFixture fixture)
 {
-    // The operator's client: the voucher status endpoint is an operator operation, and the others ignore the credential.
-    private readonly HttpClient _http = fixture.Operator;
-    private readonly ApiSteps _api = new(fixture.Operator);
+    // Each request goes as the caller who may make it (the status endpoint as an operator).
+    private readonly HttpClient _http = fixture.Http;
+    private readonly ApiSteps _api = new(fixture.Http);
 
     private static readonly string[] Endpoints = ["open", "authorize", "status", "order", "pay"];
 
@@ -198,12 +198,13 @@ public sealed class ProblemTests(ApiFixture fixture)
     }
 
     [Theory]
-    [InlineData("user id", "张三", "invalid_user_id")]
-    [InlineData("user/id", "张三", "invalid_user_id")]
-    [InlineData("LONG", "张三", "invalid_user_id")]
+    // The voucher's user id is the token's subject: a body that names any other, as every malformed id is, is refused.
+    [InlineData("user id", "张三", "user_mismatch")]
+    [InlineData("user/id", "张三", "user_mismatch")]
+    [InlineData("LONG", "张三", "user_mismatch")]
     [InlineData("USER", "   ", "invalid_full_name")]
     [InlineData("USER", "张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三张三X", "invalid_full_name")]
-    public async Task An_invalid_user_id_or_name_is_400_and_opens_nothing(string userId, string fullName, string code)
+    public async Task An_invalid_user_id_or_name_is_refused_and_opens_nothing(string userId, string fullName, string code)
     {
         var user = userId switch
         {
@@ -211,7 +212,7 @@ public sealed class ProblemTests(ApiFixture fixture)
             "LONG" => "u" + new string('x', 64),
             _ => userId,
         };
-        await Expect.ProblemAsync(await OpenAsync(user, fullName: fullName), HttpStatusCode.BadRequest, code);
+        await Expect.ProblemAsync(await OpenAsync(user, fullName: fullName), code == "user_mismatch" ? HttpStatusCode.Forbidden : HttpStatusCode.BadRequest, code);
         if (userId == "USER")
         {
             await AssertNoVoucherAsync(user);
@@ -239,7 +240,7 @@ public sealed class ProblemTests(ApiFixture fixture)
         };
         var (status, code) = request switch
         {
-            "open voucher" => (HttpStatusCode.BadRequest, "invalid_user_id"),
+            "open voucher" => (HttpStatusCode.Forbidden, "user_mismatch"),
             "read voucher" or "authorize" => (HttpStatusCode.NotFound, "voucher_not_found"),
             "create order" => (HttpStatusCode.BadRequest, "invalid_merchant_order_no"),
             _ => (HttpStatusCode.NotFound, "order_not_found"),
@@ -303,16 +304,18 @@ public sealed class ProblemTests(ApiFixture fixture)
     }
 
     [Theory]
-    [InlineData("m~x", "RX-1", "invalid_merchant_id")]
-    [InlineData("m/x", "RX-1", "invalid_merchant_id")]
+    // The order's merchant is the credential's: a body that names any other, as every malformed id is, is refused.
+    [InlineData("m~x", "RX-1", "merchant_mismatch")]
+    [InlineData("m/x", "RX-1", "merchant_mismatch")]
     [InlineData("MERCHANT", "RX~1", "invalid_merchant_order_no")]
     [InlineData("MERCHANT", "RX 1", "invalid_merchant_order_no")]
     [InlineData("MERCHANT", "RX/1", "invalid_merchant_order_no")]
-    public async Task Bad_order_identifiers_are_400_and_create_no_order(string merchantId, string merchantOrderNo, string code)
+    public async Task Bad_order_identifiers_are_refused_and_create_no_order(string merchantId, string merchantOrderNo, string code)
     {
         var world = await WorldAsync();
         var request = new { merchantId = world.Fill(merchantId), merchantOrderNo, userId = world.UserId, items = new[] { ApiSteps.Item() } };
-        await Expect.ProblemAsync(await _http.PostAsJsonAsync("/v1/orders", request), HttpStatusCode.BadRequest, code);
+        var client = fixture.MerchantClient(world.MerchantId, (await fixture.MerchantAsync(world.MerchantId)).ApiKey);
+        await Expect.ProblemAsync(await client.PostAsJsonAsync("/v1/orders", request), code == "merchant_mismatch" ? HttpStatusCode.Forbidden : HttpStatusCode.BadRequest, code);
         await world.AssertUnchangedAsync(_api);
     }
 
@@ -350,8 +353,11 @@ public sealed class ProblemTests(ApiFixture fixture)
     [InlineData("GET", "/")]
     public async Task An_unknown_route_is_404_not_found(string method, string path)
     {
-        var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "GET" ? null : JsonContent.Create(new { }) });
+        var response = await fixture.Operator.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "GET" ? null : JsonContent.Create(new { }) });
         await Expect.ProblemAsync(response, HttpStatusCode.NotFound, "not_found");
+        // Without a credential nothing is told apart, not even which routes exist.
+        var anonymous = await fixture.Anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "GET" ? null : JsonContent.Create(new { }) });
+        await Expect.ProblemAsync(anonymous, HttpStatusCode.Unauthorized, "unauthorized");
     }
 
     [Theory]

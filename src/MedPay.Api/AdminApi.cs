@@ -1,0 +1,121 @@
+using MedPay.Contracts;
+using static MedPay.Api.EndpointResults;
+
+namespace MedPay.Api;
+
+/// <summary>
+/// Operators: the merchant registry and the audit trail. Both operator roles read; only the acting role changes anything,
+/// and every change is audited by name (<see cref="OperatorActions"/>).
+/// </summary>
+public static class AdminApi
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/v1/admin").WithTags("Operators").RequireAuthorization(Policies.OperatorReader);
+        admin.MapPost("/merchants", RegisterAsync).RequireAuthorization(Policies.Operator).Accepts<RegisterMerchantRequest>("application/json")
+            .Produces<MerchantCredentialsResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(409);
+        admin.MapGet("/merchants/{merchantId}", GetMerchantAsync).Produces<MerchantResponse>().ProducesProblem(404);
+        admin.MapPost("/merchants/{merchantId}/credentials", RotateAsync).RequireAuthorization(Policies.Operator).Accepts<ReasonRequest>("application/json")
+            .Produces<MerchantCredentialsResponse>().ProducesProblem(403).ProducesProblem(404);
+        admin.MapPost("/merchants/{merchantId}/callback", SetCallbackAsync).RequireAuthorization(Policies.Operator).Accepts<CallbackRequest>("application/json")
+            .Produces<MerchantResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+        admin.MapGet("/audit", ListAuditAsync).Produces<IReadOnlyList<AuditEntryResponse>>().ProducesProblem(400);
+        return app;
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<RegisterMerchantRequest>(context.Request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!Ids.IsValid(body!.MerchantId))
+        {
+            return Problems.For(ErrorCodes.InvalidMerchantId, "merchantId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
+        return await OperatorActions.AuditedAsync(context, grains, time, "merchant.register", $"merchant {body.MerchantId}", $"register \"{body.Name}\" ({body.InstitutionCode})", body.Reason, async () =>
+        {
+            var result = await grains.GetGrain<IMerchantGrain>(body.MerchantId!).RegisterAsync(new(body.Name ?? "", body.InstitutionCode ?? "", body.CallbackUrl));
+            return result.IsOk
+                ? Results.Created($"/v1/admin/merchants/{body.MerchantId}", MerchantCredentialsResponse.From(result.Value!))
+                : Problems.For(result.Error!);
+        });
+    }
+
+    private static async Task<IResult> GetMerchantAsync(string merchantId, IGrainFactory grains)
+    {
+        if (!Ids.IsValid(merchantId))
+        {
+            return MerchantNotFound();
+        }
+
+        var result = await grains.GetGrain<IMerchantGrain>(merchantId).GetAsync();
+        return result.IsOk ? Results.Ok(MerchantResponse.From(result.Value!)) : Problems.For(result.Error!);
+    }
+
+    private static async Task<IResult> RotateAsync(string merchantId, HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        if (!Ids.IsValid(merchantId))
+        {
+            return MerchantNotFound();
+        }
+
+        string? reason = null;
+        if (context.Request.ContentLength is > 0)
+        {
+            var (body, problem) = await JsonBody.ReadAsync<ReasonRequest>(context.Request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            reason = body!.Reason;
+        }
+
+        return await OperatorActions.AuditedAsync(context, grains, time, "merchant.rotate_credentials", $"merchant {merchantId}", "new API key and webhook secret", reason, async () =>
+        {
+            var result = await grains.GetGrain<IMerchantGrain>(merchantId).RotateCredentialsAsync();
+            return result.IsOk ? Results.Ok(MerchantCredentialsResponse.From(result.Value!)) : Problems.For(result.Error!);
+        });
+    }
+
+    private static async Task<IResult> SetCallbackAsync(string merchantId, HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<CallbackRequest>(context.Request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!Ids.IsValid(merchantId))
+        {
+            return MerchantNotFound();
+        }
+
+        return await OperatorActions.AuditedAsync(context, grains, time, "merchant.callback", $"merchant {merchantId}", $"callback → {body!.CallbackUrl ?? "(none)"}", body.Reason, async () =>
+        {
+            var result = await grains.GetGrain<IMerchantGrain>(merchantId).SetCallbackAsync(body.CallbackUrl);
+            return result.IsOk ? Results.Ok(MerchantResponse.From(result.Value!)) : Problems.For(result.Error!);
+        });
+    }
+
+    private static async Task<IResult> ListAuditAsync(string? day, IGrainFactory grains, TimeProvider time)
+    {
+        var date = OperatorActions.Day(time.GetUtcNow());
+        if (!string.IsNullOrEmpty(day))
+        {
+            if (!MerchantApi.TryParseDay(day, out var parsed))
+            {
+                return Problems.For(ErrorCodes.InvalidDay, "day must be a date as YYYY-MM-DD.");
+            }
+
+            date = parsed.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var entries = await grains.GetGrain<IOperatorAuditGrain>(date).ListAsync();
+        return Results.Ok(entries.Select(AuditEntryResponse.From).ToList());
+    }
+}

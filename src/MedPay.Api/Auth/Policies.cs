@@ -1,0 +1,175 @@
+using System.Globalization;
+using MedPay.Contracts;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace MedPay.Api;
+
+/// <summary>
+/// Who may do what. Deny unless a policy says otherwise: the fallback policy asks for an authenticated caller, and each
+/// route group names its policy. A requirement that guards a resource by its id hides it: failing it answers 404, exactly
+/// as if the id did not exist.
+/// </summary>
+public static class Policies
+{
+    /// <summary>A person with a token from the authority (users; operators are people too).</summary>
+    public const string User = "user";
+
+    /// <summary>A person whose real-name verification (face check) is recent: to open a voucher or consent.</summary>
+    public const string VerifiedUser = "user.verified";
+
+    /// <summary>The user named by the route's <c>{userId}</c>; for anyone else the voucher does not exist.</summary>
+    public const string VoucherOwner = "voucher.owner";
+
+    /// <summary>The voucher's owner, or an operator of either role.</summary>
+    public const string VoucherReader = "voucher.reader";
+
+    /// <summary>A medical service end, by its credential.</summary>
+    public const string Merchant = "merchant";
+
+    /// <summary>The merchant whose id begins the route's <c>{orderId}</c>; for any other the order does not exist.</summary>
+    public const string OrderMerchant = "order.merchant";
+
+    /// <summary>An operator who may act.</summary>
+    public const string Operator = "operator";
+
+    /// <summary>An operator of either role: may read what operators read.</summary>
+    public const string OperatorReader = "operator.reader";
+
+    /// <summary>Resource-based: who may read a loaded order (its user, its merchant, operators).</summary>
+    public const string OrderReader = "order.reader";
+
+    public static IServiceCollection AddMedPayAuthorization(this IServiceCollection services)
+    {
+        services.AddAuthorization();
+        services.AddSingleton<IAuthorizationHandler, RecentRealNameHandler>();
+        services.AddSingleton<IAuthorizationHandler, RouteOwnerHandler>();
+        services.AddSingleton<IAuthorizationHandler, OrderReaderHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthOptions>>((o, auth) =>
+        {
+            var operatorRole = auth.Value.OperatorRole;
+            var auditorRole = auth.Value.AuditorRole;
+            o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+            o.AddPolicy(User, p => p.RequireClaim(Callers.SubjectClaim));
+            o.AddPolicy(VerifiedUser, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RecentRealNameRequirement()));
+            o.AddPolicy(VoucherOwner, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.User, [])));
+            o.AddPolicy(VoucherReader, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.User, [operatorRole, auditorRole])));
+            o.AddPolicy(Merchant, p => p.RequireClaim(Callers.MerchantIdClaim));
+            o.AddPolicy(OrderMerchant, p => p.RequireClaim(Callers.MerchantIdClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.Merchant, [])));
+            o.AddPolicy(Operator, p => p.RequireClaim(Callers.SubjectClaim).RequireRole(operatorRole));
+            o.AddPolicy(OperatorReader, p => p.RequireClaim(Callers.SubjectClaim).RequireRole(operatorRole, auditorRole));
+            o.AddPolicy(OrderReader, p => p.AddRequirements(new OrderReaderRequirement([operatorRole, auditorRole])));
+        });
+        return services;
+    }
+}
+
+/// <summary>A requirement whose failure hides the resource: the caller gets the not-found answer with this code.</summary>
+public interface IHidesResource
+{
+    string NotFoundCode { get; }
+}
+
+/// <summary>A requirement whose failure is a 403 with its own code.</summary>
+public interface IRefusesWithCode
+{
+    string Code { get; }
+
+    string Detail { get; }
+}
+
+/// <summary>The person verified their real name (an <c>amr</c> such as <c>face</c>) within <see cref="AuthOptions.RealNameMaxAge"/>.</summary>
+public sealed class RecentRealNameRequirement : IAuthorizationRequirement, IRefusesWithCode
+{
+    public string Code => ErrorCodes.RecentVerificationRequired;
+
+    public string Detail => "This needs a recent real-name verification of the person (a face check); verify and send the new token.";
+}
+
+public sealed class RecentRealNameHandler(IOptions<AuthOptions> options, TimeProvider time) : AuthorizationHandler<RecentRealNameRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, RecentRealNameRequirement requirement)
+    {
+        var auth = options.Value;
+        var methods = context.User.FindAll(Callers.MethodsClaim).Select(c => c.Value);
+        if (methods.Intersect(auth.RealNameMethods, StringComparer.Ordinal).Any()
+            && long.TryParse(context.User.FindFirst(Callers.AuthTimeClaim)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Min(seconds, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
+            // A verification stamped in the future (beyond clock skew) is not trusted either.
+            if (age <= auth.RealNameMaxAge && age >= TimeSpan.FromMinutes(-1))
+            {
+                context.Succeed(requirement);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The route's resource belongs to the caller: <c>{userId}</c> is the user's own (or the caller holds one of
+/// <see cref="ReaderRoles"/>), or <c>{orderId}</c> begins with the merchant's id.
+/// </summary>
+public sealed class RouteOwnerRequirement(RouteOwnerRequirement.Kind kind, string[] readerRoles) : IAuthorizationRequirement, IHidesResource
+{
+    public enum Kind
+    {
+        User,
+        Merchant,
+    }
+
+    public Kind Owner => kind;
+
+    public string[] ReaderRoles => readerRoles;
+
+    public string NotFoundCode => kind == Kind.User ? ErrorCodes.VoucherNotFound : ErrorCodes.OrderNotFound;
+}
+
+public sealed class RouteOwnerHandler : AuthorizationHandler<RouteOwnerRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, RouteOwnerRequirement requirement)
+    {
+        if (context.Resource is not HttpContext http)
+        {
+            return Task.CompletedTask;
+        }
+
+        var owns = requirement.Owner switch
+        {
+            RouteOwnerRequirement.Kind.User => http.GetRouteValue("userId") is string userId && userId == context.User.UserId(),
+            _ => http.GetRouteValue("orderId") is string orderId && OrderIds.TryParse(orderId, out var merchantId, out _) && merchantId == context.User.MerchantId(),
+        };
+        if (owns || requirement.ReaderRoles.Any(context.User.IsInRole))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A loaded order may be read by its user, its merchant and operators; for anyone else it does not exist.</summary>
+public sealed class OrderReaderRequirement(string[] operatorRoles) : IAuthorizationRequirement, IHidesResource
+{
+    public string[] OperatorRoles => operatorRoles;
+
+    public string NotFoundCode => ErrorCodes.OrderNotFound;
+}
+
+public sealed class OrderReaderHandler : AuthorizationHandler<OrderReaderRequirement, OrderView>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, OrderReaderRequirement requirement, OrderView order)
+    {
+        var caller = context.User;
+        if ((caller.UserId() is { } userId && userId == order.UserId)
+            || (caller.MerchantId() is { } merchantId && merchantId == order.MerchantId)
+            || (caller.UserId() is not null && requirement.OperatorRoles.Any(caller.IsInRole)))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
+    }
+}

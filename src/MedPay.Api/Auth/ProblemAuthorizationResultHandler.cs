@@ -1,0 +1,59 @@
+using MedPay.Contracts;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace MedPay.Api;
+
+/// <summary>
+/// Refusals as problem details: no credential, or one that is not valid, is 401 <c>unauthorized</c> (with the scheme's
+/// <c>WWW-Authenticate</c>); the wrong kind of caller is 403 <c>forbidden</c>; a resource of someone else is 404 with its
+/// not-found code, exactly as an id that does not exist; a missing step (a recent real-name check) is 403 with its code.
+/// </summary>
+public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    {
+        if (result.Succeeded)
+        {
+            await next(context);
+            return;
+        }
+
+        if (result.Challenged)
+        {
+            await context.ChallengeAsync();
+            await Problems.WriteAsync(context, ErrorCodes.Unauthorized, "Send a valid credential: a bearer token from the identity provider, or the merchant's Bearer {merchantId}.{apiKey}.");
+            return;
+        }
+
+        await Refuse(context, result.AuthorizationFailure);
+    }
+
+    public static Task Refuse(HttpContext context, AuthorizationFailure? failure)
+    {
+        var failed = failure?.FailedRequirements.ToList() ?? [];
+        // The wrong kind of caller (a claim or role it lacks) is told so; only then is anything hidden or asked for.
+        if (failed.Any(r => r is ClaimsAuthorizationRequirement or RolesAuthorizationRequirement or DenyAnonymousAuthorizationRequirement))
+        {
+            return Problems.WriteAsync(context, ErrorCodes.Forbidden, "This operation is not open to this kind of caller.");
+        }
+
+        if (failed.OfType<IHidesResource>().FirstOrDefault() is { } hidden)
+        {
+            return Problems.WriteAsync(context, hidden.NotFoundCode, NotFoundDetail(hidden.NotFoundCode));
+        }
+
+        return failed.OfType<IRefusesWithCode>().FirstOrDefault() is { } coded
+            ? Problems.WriteAsync(context, coded.Code, coded.Detail)
+            : Problems.WriteAsync(context, ErrorCodes.Forbidden, "This operation is not open to this caller.");
+    }
+
+    public static string NotFoundDetail(string code) => code switch
+    {
+        ErrorCodes.VoucherNotFound => "No e-voucher is open for this user.",
+        ErrorCodes.OrderNotFound => "No such order.",
+        _ => "Not found.",
+    };
+}

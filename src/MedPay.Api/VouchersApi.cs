@@ -1,0 +1,165 @@
+using System.Security.Claims;
+using MedPay.Contracts;
+using static MedPay.Api.EndpointResults;
+
+namespace MedPay.Api;
+
+/// <summary>
+/// E-vouchers: a person opens and consents on their own, after a recent real-name verification; the owner and operators
+/// read it; only an acting operator changes its status. Anyone else's voucher does not exist (404).
+/// </summary>
+public static class VouchersApi
+{
+    public static IEndpointRouteBuilder MapVouchersApi(this IEndpointRouteBuilder app)
+    {
+        var vouchers = app.MapGroup("/v1/vouchers").WithTags("Vouchers").RequireAuthorization(Policies.User);
+        vouchers.MapPost("", OpenVoucherAsync).RequireAuthorization(Policies.VerifiedUser)
+            .Accepts<OpenVoucherRequest>("application/json").Produces<VoucherResponse>(201).Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(409);
+        vouchers.MapGet("/{userId}", GetVoucherAsync).RequireAuthorization(Policies.VoucherReader)
+            .Produces<VoucherResponse>().ProducesProblem(404);
+        vouchers.MapPost("/{userId}/authorizations", AuthorizeAsync).RequireAuthorization(Policies.VoucherOwner, Policies.VerifiedUser)
+            .Accepts<AuthorizeRequest>("application/json").Produces<AuthorizationResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+        vouchers.MapPost("/{userId}/status", SetVoucherStatusAsync).RequireAuthorization(Policies.Operator)
+            .Accepts<VoucherStatusRequest>("application/json").Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+        vouchers.MapGet("/{userId}/orders", ListUserOrdersAsync).RequireAuthorization(Policies.VoucherReader)
+            .Produces<OrderPageResponse>().ProducesProblem(400).ProducesProblem(404);
+        return app;
+    }
+
+    private static async Task<IResult> OpenVoucherAsync(HttpRequest request, ClaimsPrincipal caller, IGrainFactory grains)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<OpenVoucherRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        // A person opens their own voucher: the user id is the token's subject; a body that names another is refused.
+        var userId = caller.UserId()!;
+        if (body!.UserId is { Length: > 0 } named && named != userId)
+        {
+            return Problems.For(ErrorCodes.UserMismatch, "A person opens only their own e-voucher: userId must be the token's subject.");
+        }
+
+        if (Missing(("fullName", body.FullName), ("nationalId", body.NationalId), ("insuredRegion", body.InsuredRegion), ("insuranceType", body.InsuranceType)) is { } missing)
+        {
+            return missing;
+        }
+
+        if (!Ids.IsValid(userId))
+        {
+            return Problems.For(ErrorCodes.InvalidUserId, "userId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
+        if (Names.ParseInsuranceType(body.InsuranceType) is not { } type)
+        {
+            return Problems.For(ErrorCodes.InvalidInsuranceType, "insuranceType must be employee or resident.");
+        }
+
+        var result = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(new(body.FullName!, body.NationalId!, body.InsuredRegion!, type));
+        if (!result.IsOk)
+        {
+            return Problems.For(result.Error!);
+        }
+
+        var view = VoucherResponse.From(result.Value!.Voucher);
+        return result.Value.Opened ? Results.Created($"/v1/vouchers/{view.UserId}", view) : Results.Ok(view);
+    }
+
+    private static async Task<IResult> GetVoucherAsync(string userId, IGrainFactory grains)
+    {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
+        var result = await grains.GetGrain<IEVoucherGrain>(userId).GetAsync();
+        return result.IsOk ? Results.Ok(VoucherResponse.From(result.Value!)) : Problems.For(result.Error!);
+    }
+
+    private static async Task<IResult> AuthorizeAsync(string userId, HttpRequest request, IGrainFactory grains)
+    {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<AuthorizeRequest>(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (Missing(("merchantId", body!.MerchantId), ("maxAmountFen", body.MaxAmountFen)) is { } missing)
+        {
+            return missing;
+        }
+
+        if (!Ids.IsValid(body.MerchantId))
+        {
+            return Problems.For(ErrorCodes.InvalidMerchantId, "merchantId must be 1 to 64 letters, digits, '_' or '-'.");
+        }
+
+        // Consent only for a registered medical service end.
+        if (!(await grains.GetGrain<IMerchantGrain>(body.MerchantId!).GetAsync()).IsOk)
+        {
+            return Problems.For(ErrorCodes.MerchantNotFound, "No medical service end is registered with this merchantId.");
+        }
+
+        var result = await grains.GetGrain<IEVoucherGrain>(userId)
+            .AuthorizeAsync(new(body.MerchantId!, body.MaxAmountFen!.Value, body.MerchantOrderNo, body.ValidForMinutes ?? 15));
+        if (!result.IsOk)
+        {
+            return Problems.For(result.Error!);
+        }
+
+        var grant = result.Value!;
+        return Results.Created((string?)null, new AuthorizationResponse(grant.AuthCode, grant.MerchantId, grant.MaxAmountFen, grant.MerchantOrderNo, grant.ExpiresAt));
+    }
+
+    private static async Task<IResult> SetVoucherStatusAsync(string userId, HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<VoucherStatusRequest>(context.Request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (Names.ParseVoucherStatus(body!.Status) is not { } status)
+        {
+            return Problems.For(ErrorCodes.InvalidRequest, "status must be active, suspended or revoked.");
+        }
+
+        return await OperatorActions.AuditedAsync(context, grains, time, "voucher.status", $"voucher {userId}", $"status → {body.Status}", body.Reason, async () =>
+        {
+            var result = await grains.GetGrain<IEVoucherGrain>(userId).SetStatusAsync(status, body.Reason ?? "operator request");
+            return result.IsOk ? Results.Ok(VoucherResponse.From(result.Value!)) : Problems.For(result.Error!);
+        });
+    }
+
+    private static async Task<IResult> ListUserOrdersAsync(string userId, string? status, string? pageToken, int? pageSize, IGrainFactory grains)
+    {
+        if (!Ids.IsValid(userId))
+        {
+            return VoucherNotFound();
+        }
+
+        if (!Names.TryParseOrderStatus(status, out var filter))
+        {
+            return Problems.For(ErrorCodes.InvalidRequest, "status must be an order status such as settled or partially_refunded.");
+        }
+
+        var voucher = await grains.GetGrain<IEVoucherGrain>(userId).GetAsync();
+        if (!voucher.IsOk)
+        {
+            return Problems.For(voucher.Error!);
+        }
+
+        return await PageAsync(() => grains.GetGrain<IOrderQueryGrain>(0).ListForUserAsync(userId, filter, pageToken, pageSize ?? 20));
+    }
+}
