@@ -8,11 +8,16 @@ namespace MedPay.Api;
 /// <c>Idempotency-Key</c> on state-changing POSTs: the first response (status and body, errors included) is stored
 /// durably with a fingerprint of the request; a repeat gets it unchanged (with <c>Idempotent-Replayed: true</c>);
 /// the same key with another body is 422 <c>idempotency_key_reused</c>. Keys are scoped to the caller and the route.
+/// Refusals that depend on who asks or on what exists yet (401, 403, 404) and 5xx answers are not stored: the same
+/// key may be used again once the cause is fixed.
 /// </summary>
-public sealed class IdempotencyMiddleware(RequestDelegate next)
+public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<IdempotencyMiddleware> logger)
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>Responses that are not stored: the key is given back, and a repeat runs the request again.</summary>
+    public static bool IsStored(int statusCode) => statusCode is not (401 or 403 or 404) and < 500;
 
     public async Task InvokeAsync(HttpContext context, IGrainFactory grains)
     {
@@ -57,7 +62,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
         catch
         {
-            await grain.AbandonAsync(attempt);
+            await AbandonAsync(grain, attempt);
             throw;
         }
         finally
@@ -65,17 +70,41 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             context.Response.Body = original;
         }
 
-        var response = new StoredResponse(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, captured.ToArray());
-        if (response.StatusCode >= 500)
+        var sent = captured.ToArray();
+        if (IsStored(context.Response.StatusCode))
         {
-            await grain.AbandonAsync(attempt);
+            var location = context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null;
+            var response = new StoredResponse(context.Response.StatusCode, context.Response.ContentType, location, sent);
+            try
+            {
+                await grain.CompleteAsync(attempt, response);
+            }
+            catch (Exception e)
+            {
+                // The request was done: its answer is sent even though it could not be kept (a repeat runs it again,
+                // which the natural ids make harmless), rather than a 5xx that would hide, say, credentials shown once.
+                logger.LogWarning(e, "The response to an idempotency key could not be stored; it is sent unstored.");
+            }
         }
         else
         {
-            await grain.CompleteAsync(attempt, response);
+            await AbandonAsync(grain, attempt);
         }
 
-        await original.WriteAsync(response.Body, context.RequestAborted);
+        await original.WriteAsync(sent, context.RequestAborted);
+    }
+
+    /// <summary>Gives the key back; if the key's activation cannot be reached, its claim is gone with it anyway.</summary>
+    private async Task AbandonAsync(IIdempotencyGrain grain, Guid attempt)
+    {
+        try
+        {
+            await grain.AbandonAsync(attempt);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "An idempotency claim could not be given back.");
+        }
     }
 
     private static string Caller(HttpContext context) => Callers.Scope(context);

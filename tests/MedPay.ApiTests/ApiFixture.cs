@@ -47,9 +47,13 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The Azure table (on the test Azurite) that holds the silo's grain state.</summary>
+    public string StateTableName { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var run = Guid.NewGuid().ToString("N")[..12];
+        StateTableName = "medpayapitest" + run;
         var gatewayPort = FreePort();
         var cluster = new Dictionary<string, string?>
         {
@@ -65,7 +69,7 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Clustering:SiloPort"] = FreePort().ToString(),
             ["MedPay:Storage:Provider"] = "AzureTable",
             ["MedPay:Storage:ConnectionString"] = StorageConnectionString,
-            ["MedPay:Storage:TableName"] = "medpayapitest" + run,
+            ["MedPay:Storage:TableName"] = StateTableName,
             ["MedPay:Gateway:CallTimeout"] = "00:00:02",
             ["MedPay:Gateway:QueryBackoff"] = "00:00:00.020",
             // Tiny index segments, so that every listing test also crosses segments.
