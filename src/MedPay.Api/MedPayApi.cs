@@ -34,6 +34,7 @@ public static class MedPayApi
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        builder.Services.AddMedPayDataProtection(builder.Configuration);
 
         configure?.Invoke(builder);
         var app = builder.Build();

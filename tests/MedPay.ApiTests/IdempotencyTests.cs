@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using Azure.Data.Tables;
 using MedPay.Grains.Platform;
@@ -175,6 +176,53 @@ public sealed class IdempotencyTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.PaymentRequired, first.Status);
         Assert.False(first.Replayed);
         Assert.Equal((first.Status, first.Body, true), second);
+    }
+
+    [Fact]
+    public async Task Responses_with_secrets_replay_byte_identical_but_are_stored_encrypted()
+    {
+        var merchantId = ApiSteps.Unique("m");
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var before = await IdempotencyRecordsAsync();
+        var requests = new (HttpClient Client, string Path, string Body)[]
+        {
+            (fixture.Operator, "/v1/admin/merchants", $$"""{"merchantId":"{{merchantId}}","name":"西湖大药房","institutionCode":"H33010600001"}"""),
+            (fixture.Operator, $"/v1/admin/merchants/{merchantId}/credentials", ""),
+            (fixture.Http, $"/v1/vouchers/{userId}/authorizations", $$"""{"merchantId":"{{merchantId}}","maxAmountFen":100000}"""),
+        };
+
+        var secrets = new List<string>();
+        foreach (var (client, path, body) in requests)
+        {
+            var key = Guid.NewGuid().ToString();
+            var first = await PostAsync(client, path, body, key);
+            var second = await PostAsync(client, path, body, key);
+            var firstBytes = await first.Content.ReadAsByteArrayAsync();
+            Assert.True(first.IsSuccessStatusCode, $"{path}: {(int)first.StatusCode}");
+            Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+            Assert.Equal(first.StatusCode, second.StatusCode);
+            Assert.Equal(firstBytes, await second.Content.ReadAsByteArrayAsync());
+            Assert.Equal(first.Content.Headers.ContentType, second.Content.Headers.ContentType);
+            Assert.Equal(first.Headers.Location, second.Headers.Location);
+            Assert.True(second.Headers.Contains("Idempotent-Replayed"));
+            var json = await first.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            foreach (var name in new[] { "apiKey", "webhookSecret", "authCode" })
+            {
+                if (json.TryGetProperty(name, out var secret))
+                {
+                    secrets.Add(secret.GetString()!);
+                }
+            }
+        }
+
+        Assert.Equal(5, secrets.Count);
+        var after = await IdempotencyRecordsAsync();
+        Assert.True(Written(before, after).Count >= requests.Length, "each first response is stored");
+        foreach (var secret in secrets)
+        {
+            var utf8 = Encoding.UTF8.GetBytes(secret);
+            Assert.DoesNotContain(after.Values, r => r.Data.Any(d => d.AsSpan().IndexOf(utf8) >= 0) || r.Text.Contains(secret, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

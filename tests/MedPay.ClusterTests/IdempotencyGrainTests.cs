@@ -39,7 +39,7 @@ public sealed class IdempotencyGrainTests(IdempotencyClusterFixture fixture)
 
     private static IIdempotencyGrain NewKey(IGrainFactory grains) => grains.GetGrain<IIdempotencyGrain>("idem-" + Guid.NewGuid().ToString("N"));
 
-    private static StoredResponse Response(string text) => new(200, "application/json", null, Encoding.UTF8.GetBytes(text));
+    private static StoredResponse Response(string text) => new(200, "application/json", null, Encoding.UTF8.GetBytes(text), BodyProtected: true);
 
     private static string Text(IdempotencyDecision decision) => Encoding.UTF8.GetString(decision.Response!.Body);
 
