@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using MedPay.Contracts;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace MedPay.Api;
 
@@ -8,13 +9,22 @@ namespace MedPay.Api;
 /// <c>Idempotency-Key</c> on state-changing POSTs: the first response (status and body, errors included) is stored
 /// durably with a fingerprint of the request; a repeat gets it unchanged (with <c>Idempotent-Replayed: true</c>);
 /// the same key with another body is 422 <c>idempotency_key_reused</c>. Keys are scoped to the caller and the route.
+/// Refusals that depend on who asks or on what exists yet (401, 403, 404) and 5xx answers are not stored: the same
+/// key may be used again once the cause is fixed. Stored bodies are encrypted with ASP.NET Core Data Protection
+/// (<see cref="Purpose"/>, bound to the key's record) before they leave the API, so the cluster only holds ciphertext.
 /// </summary>
-public sealed class IdempotencyMiddleware(RequestDelegate next)
+public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<IdempotencyMiddleware> logger)
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    public async Task InvokeAsync(HttpContext context, IGrainFactory grains)
+    /// <summary>The Data Protection purpose of stored response bodies.</summary>
+    public const string Purpose = "MedPay.Idempotency.v1";
+
+    /// <summary>Responses that are not stored: the key is given back, and a repeat runs the request again.</summary>
+    public static bool IsStored(int statusCode) => statusCode is not (401 or 403 or 404) and < 500;
+
+    public async Task InvokeAsync(HttpContext context, IGrainFactory grains, IDataProtectionProvider protection)
     {
         if (!HttpMethods.IsPost(context.Request.Method) || context.GetEndpoint() is null || !context.Request.Headers.TryGetValue(Header, out var values))
         {
@@ -31,13 +41,16 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
 
         var body = await ReadBodyAsync(context.Request);
         var request = context.Request;
-        var grain = grains.GetGrain<IIdempotencyGrain>(Hash($"{Caller(context)}\n{request.Method}\n{request.Path}\n{key}"));
+        var recordKey = Hash($"{Caller(context)}\n{request.Method}\n{request.Path}\n{key}");
+        var grain = grains.GetGrain<IIdempotencyGrain>(recordKey);
+        // Bound to the record: a body copied into another key's record does not decrypt there.
+        var protector = protection.CreateProtector(Purpose, recordKey);
         var attempt = Guid.NewGuid();
         var decision = await grain.BeginAsync(Hash($"{request.ContentType}\n{Convert.ToBase64String(body)}"), attempt);
         switch (decision.Outcome)
         {
             case IdempotencyOutcome.Replay:
-                await ReplayAsync(context, decision.Response!);
+                await ReplayAsync(context, decision.Response!, protector);
                 return;
             case IdempotencyOutcome.Mismatch:
                 await Problems.WriteAsync(context, ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used for a different request.");
@@ -57,7 +70,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
         catch
         {
-            await grain.AbandonAsync(attempt);
+            await AbandonAsync(grain, attempt);
             throw;
         }
         finally
@@ -65,17 +78,41 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
             context.Response.Body = original;
         }
 
-        var response = new StoredResponse(context.Response.StatusCode, context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null, captured.ToArray());
-        if (response.StatusCode >= 500)
+        var sent = captured.ToArray();
+        if (IsStored(context.Response.StatusCode))
         {
-            await grain.AbandonAsync(attempt);
+            var location = context.Response.Headers.Location.ToString() is { Length: > 0 } l ? l : null;
+            var response = new StoredResponse(context.Response.StatusCode, context.Response.ContentType, location, protector.Protect(sent), BodyProtected: true);
+            try
+            {
+                await grain.CompleteAsync(attempt, response);
+            }
+            catch (Exception e)
+            {
+                // The request was done: its answer is sent even though it could not be kept (a repeat runs it again,
+                // which the natural ids make harmless), rather than a 5xx that would hide, say, credentials shown once.
+                logger.LogWarning(e, "The response to an idempotency key could not be stored; it is sent unstored.");
+            }
         }
         else
         {
-            await grain.CompleteAsync(attempt, response);
+            await AbandonAsync(grain, attempt);
         }
 
-        await original.WriteAsync(response.Body, context.RequestAborted);
+        await original.WriteAsync(sent, context.RequestAborted);
+    }
+
+    /// <summary>Gives the key back; if the key's activation cannot be reached, its claim is gone with it anyway.</summary>
+    private async Task AbandonAsync(IIdempotencyGrain grain, Guid attempt)
+    {
+        try
+        {
+            await grain.AbandonAsync(attempt);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "An idempotency claim could not be given back.");
+        }
     }
 
     private static string Caller(HttpContext context) => context.User.Scope();
@@ -89,8 +126,21 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         return copy.ToArray();
     }
 
-    private static async Task ReplayAsync(HttpContext context, StoredResponse stored)
+    private async Task ReplayAsync(HttpContext context, StoredResponse stored, IDataProtector protector)
     {
+        byte[] body;
+        try
+        {
+            body = stored.BodyProtected ? protector.Unprotect(stored.Body) : stored.Body;
+        }
+        catch (CryptographicException e)
+        {
+            // The key ring no longer holds the key it was encrypted with (a lost or foreign key ring).
+            logger.LogError(e, "A stored idempotent response could not be decrypted.");
+            await Problems.WriteAsync(context, "internal_error", "The stored response to this Idempotency-Key cannot be read.");
+            return;
+        }
+
         context.Response.StatusCode = stored.StatusCode;
         context.Response.ContentType = stored.ContentType;
         if (stored.Location is not null)
@@ -99,7 +149,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next)
         }
 
         context.Response.Headers[ReplayedHeader] = "true";
-        await context.Response.Body.WriteAsync(stored.Body, context.RequestAborted);
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }
 
     private static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));

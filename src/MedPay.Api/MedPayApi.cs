@@ -35,6 +35,7 @@ public static class MedPayApi
         builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddMedPayDataProtection(builder.Configuration);
         builder.AddMedPayAuth();
 
         configure?.Invoke(builder);

@@ -1,12 +1,17 @@
 namespace MedPay.Contracts;
 
-/// <summary>An HTTP response as first sent, kept so that a repeat of the request gets it unchanged.</summary>
+/// <summary>
+/// An HTTP response as first sent, kept so that a repeat of the request gets it unchanged. The API encrypts the body
+/// before it leaves for the cluster (<see cref="BodyProtected"/>), so the grain and its storage only hold ciphertext;
+/// records written before that carry the plain body and <c>BodyProtected = false</c>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.StoredResponse")]
 public sealed record StoredResponse(
     [property: Id(0)] int StatusCode,
     [property: Id(1)] string? ContentType,
     [property: Id(2)] string? Location,
-    [property: Id(3)] byte[] Body);
+    [property: Id(3)] byte[] Body,
+    [property: Id(4)] bool BodyProtected = false);
 
 [GenerateSerializer, Alias("medpay.IdempotencyOutcome")]
 public enum IdempotencyOutcome
@@ -29,12 +34,15 @@ public sealed record IdempotencyDecision(
 /// <summary>One idempotency key of one caller, keyed by a hash of the caller, the route and the key.</summary>
 public interface IIdempotencyGrain : IGrainWithStringKey
 {
-    /// <summary>Claims the key for <paramref name="attempt"/> if it is new (or its earlier claim lapsed).</summary>
+    /// <summary>
+    /// Claims the key for <paramref name="attempt"/> if no live response is stored and no other attempt holds it. The
+    /// claim lives in the activation's memory only: it ends with the activation, and nothing is written for it.
+    /// </summary>
     Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt);
 
-    /// <summary>Stores the response of the attempt that claimed the key.</summary>
+    /// <summary>Stores the response of the attempt that holds the claim; an attempt that does not hold it (any more) is ignored.</summary>
     Task CompleteAsync(Guid attempt, StoredResponse response);
 
-    /// <summary>Gives the key back after a response that must not be replayed (a 5xx: the request may be retried).</summary>
+    /// <summary>Gives the key back after a response that must not be replayed (a refusal or a 5xx: the request may be retried). Writes nothing.</summary>
     Task AbandonAsync(Guid attempt);
 }

@@ -8,66 +8,106 @@ public sealed class IdempotencyOptions
 {
     public const string Section = "MedPay:Idempotency";
 
-    /// <summary>A key answers repeats with its first response for at least this long.</summary>
+    /// <summary>A key answers repeats with its first response for this long; after it the key may be used afresh.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>A claim whose request never completed (the API died) lapses after this, and a repeat runs the request again.</summary>
+    /// <summary>
+    /// A claim is held in the key's activation only (a silo's death ends it at once); if the API that made it never comes
+    /// back (its process died mid-request), it lapses after this, and a repeat runs the request again.
+    /// </summary>
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromSeconds(60);
 }
 
+/// <summary>
+/// The durable record of a key: only a completed response is ever written. <see cref="Attempt"/> and
+/// <see cref="ClaimedAt"/> are no longer written (claims live in the activation's memory); records written before
+/// may still carry them, and a record without a <see cref="Response"/> is taken as no record.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.IdempotencyState")]
 public sealed record IdempotencyState
 {
     [Id(0)] public string? Fingerprint { get; init; }
+    /// <summary>No longer written.</summary>
     [Id(1)] public Guid Attempt { get; init; }
+    /// <summary>No longer written.</summary>
     [Id(2)] public DateTimeOffset ClaimedAt { get; init; }
     [Id(3)] public StoredResponse? Response { get; init; }
     [Id(4)] public DateTimeOffset? CompletedAt { get; init; }
 }
 
+/// <summary>
+/// One key. The in-flight claim is kept in this activation's memory only: one activation per key gives mutual exclusion
+/// while it lives, and if its silo dies (or it is deactivated) the claim goes with it, so the client's retry is run
+/// instead of being refused. Only the completed response is written, and it is replayed until <see cref="IdempotencyOptions.Retention"/>
+/// has passed; an expired record is cleared when it is next found.
+/// </summary>
 public sealed class IdempotencyGrain(
     [PersistentState("idempotency", MedPayGrainServices.StorageName)] IPersistentState<IdempotencyState> state,
     IClock clock,
     IOptions<IdempotencyOptions> options) : Grain, IIdempotencyGrain
 {
+    private sealed record Claim(Guid Attempt, string Fingerprint, DateTimeOffset ClaimedAt);
+
+    private Claim? _claim;
+
     public Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt) => state.DecideAsync(async () =>
     {
-        var current = state.State;
         var now = clock.UtcNow;
-        var live = current.Fingerprint is not null
-            && (current.CompletedAt is { } completed ? completed + options.Value.Retention > now : current.ClaimedAt + options.Value.ClaimLease > now);
-        if (live && current.Fingerprint != requestFingerprint)
+        if (state.State.Response is { } stored)
         {
-            return new IdempotencyDecision(IdempotencyOutcome.Mismatch, null);
+            if (Live(state.State, now))
+            {
+                return state.State.Fingerprint == requestFingerprint
+                    ? new IdempotencyDecision(IdempotencyOutcome.Replay, stored)
+                    : new IdempotencyDecision(IdempotencyOutcome.Mismatch, null);
+            }
+
+            // Past its retention: the key is free again, and the stored body goes now.
+            await state.ClearAsync(this);
         }
 
-        if (live && current.Response is { } stored)
+        if (_claim is { } claim && claim.ClaimedAt + options.Value.ClaimLease > now)
         {
-            return new IdempotencyDecision(IdempotencyOutcome.Replay, stored);
+            return claim.Fingerprint == requestFingerprint
+                ? new IdempotencyDecision(IdempotencyOutcome.InProgress, null)
+                : new IdempotencyDecision(IdempotencyOutcome.Mismatch, null);
         }
 
-        if (live)
-        {
-            return new IdempotencyDecision(IdempotencyOutcome.InProgress, null);
-        }
-
-        await state.SaveAsync(new IdempotencyState { Fingerprint = requestFingerprint, Attempt = attempt, ClaimedAt = now }, this);
+        _claim = new Claim(attempt, requestFingerprint, now);
         return new IdempotencyDecision(IdempotencyOutcome.Proceed, null);
     });
 
-    public Task CompleteAsync(Guid attempt, StoredResponse response) => state.DecideAsync(async () =>
+    public Task CompleteAsync(Guid attempt, StoredResponse response)
     {
-        if (state.State.Attempt == attempt && state.State.Response is null)
+        // Only the attempt holding the claim in this activation stores its response. An attempt whose claim was lost
+        // (a deactivation, a lapsed lease) is unknown here and never overwrites what another attempt stored.
+        if (_claim is not { } claim || claim.Attempt != attempt)
         {
-            await state.SaveAsync(state.State with { Response = response, CompletedAt = clock.UtcNow }, this);
+            return Task.CompletedTask;
         }
-    });
 
-    public Task AbandonAsync(Guid attempt) => state.DecideAsync(async () =>
-    {
-        if (state.State.Attempt == attempt && state.State.Response is null)
+        // The claim ends here, whether or not the write succeeds: if it fails, a repeat runs the request again.
+        _claim = null;
+        return state.DecideAsync(async () =>
         {
-            await state.SaveAsync(new IdempotencyState(), this);
+            var now = clock.UtcNow;
+            if (state.State.Response is null || !Live(state.State, now))
+            {
+                await state.SaveAsync(new IdempotencyState { Fingerprint = claim.Fingerprint, Response = response, CompletedAt = now }, this);
+            }
+        });
+    }
+
+    public Task AbandonAsync(Guid attempt)
+    {
+        if (_claim?.Attempt == attempt)
+        {
+            _claim = null;
         }
-    });
+
+        return Task.CompletedTask;
+    }
+
+    private bool Live(IdempotencyState record, DateTimeOffset now) =>
+        (record.CompletedAt ?? record.ClaimedAt) + options.Value.Retention > now;
 }

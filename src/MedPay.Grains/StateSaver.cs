@@ -31,6 +31,26 @@ internal static class StateSaver
         }
     }
 
+    /// <summary>Clears a grain's state, with the same failure rule as <see cref="SaveAsync{T}"/>.</summary>
+    public static async Task ClearAsync<T>(this IPersistentState<T> state, IGrainBase grain)
+    {
+        var previous = state.State;
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch (Exception e)
+        {
+            state.State = previous;
+            if (e is not InconsistentStateException)
+            {
+                GrainBaseExtensions.DeactivateOnIdle(grain);
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>
     /// Runs a decision; if its write lost an ETag race (someone else wrote this grain's state), re-reads the state and
     /// decides again from what is really stored. Every step is idempotent by order or settlement id, so deciding again

@@ -65,7 +65,7 @@ public sealed class ActingCallers(ApiFixture fixture) : DelegatingHandler
                 // A person consents only for a registered medical service end: the merchant is registered first.
                 if (Text(body, "merchantId") is { } consentedTo && MedPay.Contracts.Ids.IsValid(consentedTo))
                 {
-                    await fixture.MerchantAsync(consentedTo);
+                    await fixture.EnsureMerchantAsync(consentedTo);
                 }
 
                 return await UserAsync(consentingUserId);

@@ -113,6 +113,16 @@ public sealed class ApiFixture : IAsyncLifetime
             return (id, body.GetProperty("apiKey").GetString()!);
         })).Value;
 
+    /// <summary>Makes sure the merchant is registered, by this fixture or by the test itself.</summary>
+    public async Task EnsureMerchantAsync(string merchantId)
+    {
+        if (!_merchants.ContainsKey(merchantId)
+            && (await Operator.GetAsync($"/v1/admin/merchants/{merchantId}")).StatusCode == HttpStatusCode.NotFound)
+        {
+            await MerchantAsync(merchantId);
+        }
+    }
+
     /// <summary>Registers a new merchant and returns its id, API key and a client with its credential.</summary>
     public async Task<(string MerchantId, string ApiKey, HttpClient Client)> RegisterMerchantAsync()
     {
@@ -126,9 +136,13 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The Azure table (on the test Azurite) that holds the silo's grain state.</summary>
+    public string StateTableName { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var run = Guid.NewGuid().ToString("N")[..12];
+        StateTableName = "medpayapitest" + run;
         var gatewayPort = FreePort();
         var cluster = new Dictionary<string, string?>
         {
@@ -144,7 +158,7 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Clustering:SiloPort"] = FreePort().ToString(),
             ["MedPay:Storage:Provider"] = "AzureTable",
             ["MedPay:Storage:ConnectionString"] = StorageConnectionString,
-            ["MedPay:Storage:TableName"] = "medpayapitest" + run,
+            ["MedPay:Storage:TableName"] = StateTableName,
             ["MedPay:Gateway:CallTimeout"] = "00:00:02",
             ["MedPay:Gateway:QueryBackoff"] = "00:00:00.020",
             // Tiny index segments, so that every listing test also crosses segments.
