@@ -64,7 +64,7 @@ public static class AdminApi
         }
 
         string? reason = null;
-        if (context.Request.ContentLength is > 0)
+        if (JsonBody.IsPresent(context.Request))
         {
             var (body, problem) = await JsonBody.ReadAsync<ReasonRequest>(context.Request);
             if (problem is not null)

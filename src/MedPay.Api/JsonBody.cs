@@ -8,6 +8,10 @@ namespace MedPay.Api;
 /// <summary>Reads a JSON request body, turning every way it can be wrong into a problem with a stable code.</summary>
 public static class JsonBody
 {
+    /// <summary>Whether the request carries a body at all (a length, or chunks of one).</summary>
+    public static bool IsPresent(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
     public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request) where T : class
     {
         if (!request.HasJsonContentType())

@@ -171,7 +171,7 @@ public static class OrdersApi
     private static async Task<IResult> CancelAsync(string orderId, HttpRequest request, IGrainFactory grains)
     {
         var reason = "requested by the merchant";
-        if (request.ContentLength is > 0)
+        if (JsonBody.IsPresent(request))
         {
             var (body, problem) = await JsonBody.ReadAsync<CancelRequest>(request);
             if (problem is not null)

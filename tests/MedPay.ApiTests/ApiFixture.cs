@@ -8,6 +8,7 @@ using MedPay.Api;
 using MedPay.Grains.Platform;
 using MedPay.Silo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
@@ -136,6 +137,13 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>The command-line settings that point an API at this fixture's cluster.</summary>
+    public string[] ClusterArgs { get; private set; } = [];
+
+    /// <summary>Every route the API maps, with its HTTP methods.</summary>
+    public IReadOnlyList<RouteEndpoint> Routes =>
+        [.. ((IEndpointRouteBuilder)_api).DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()];
+
     /// <summary>The Azure table (on the test Azurite) that holds the silo's grain state.</summary>
     public string StateTableName { get; private set; } = null!;
 
@@ -170,6 +178,8 @@ public sealed class ApiFixture : IAsyncLifetime
         await _silo.StartAsync();
         Script = _silo.Services.GetRequiredService<SandboxScript>();
         Platform = (SandboxInsurancePlatform)_silo.Services.GetRequiredService<IInsurancePlatform>();
+
+        ClusterArgs = [.. cluster.Select(kv => $"--{kv.Key}={kv.Value}")];
 
         // Development, as under the run command: the embedded token issuer serves the tests' tokens, and the API
         // validates them as in production, from the issuer's metadata and keys over HTTP.
