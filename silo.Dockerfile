@@ -1,7 +1,8 @@
 # One MedPay silo per container, for cluster operators. Build from the repository root:
 #   docker build -f silo.Dockerfile -t medpay-silo .
-# Run with Azure Table clustering and storage (the same account for both):
-#   docker run -e MedPay__Storage__ConnectionString="..." -p 11111:11111 -p 30000:30000 medpay-silo
+# Run it on the cluster's private network with Azure Table clustering and storage (the same account for both) and
+# the cluster certificate from a mounted secret; see "Operating a cluster" in README.md. Cluster TLS is on: a silo
+# without a certificate (MedPay__Cluster__Tls__CertificatePath) does not start.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /repo
@@ -22,8 +23,9 @@ COPY --from=build /app .
 ENV DOTNET_ENVIRONMENT=Production \
     MedPay__Clustering__Provider=AzureTable \
     MedPay__Clustering__ListenOnAnyHostAddress=true \
-    MedPay__Storage__Provider=AzureTable
-# Silo-to-silo and client gateway ports.
+    MedPay__Storage__Provider=AzureTable \
+    MedPay__Cluster__Tls__Enabled=true
+# Silo-to-silo and client gateway ports, for the cluster's private network only (mutual TLS); never published.
 EXPOSE 11111 30000
 # The image's built-in non-root user.
 USER $APP_UID

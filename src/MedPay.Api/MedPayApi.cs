@@ -76,6 +76,7 @@ public static class MedPayApi
 
     private static void UseClustering(IClientBuilder client, IConfiguration configuration)
     {
+        client.UseMedPayClusterTls(configuration);
         var clustering = configuration.GetSection("MedPay:Clustering");
         var serviceId = clustering["ServiceId"] ?? "medpay";
         var clusterId = clustering["ClusterId"] ?? "medpay-local";

@@ -23,10 +23,12 @@ public static class MedPaySilo
 
     /// <summary>
     /// Grain services, grain storage and reminders (<c>MedPay:Storage</c>): Azure table storage, or memory where
-    /// explicitly asked. <paramref name="storageName"/> lets a test wrap the real storage in a fault-injecting one.
+    /// explicitly asked; and mutual TLS between silos and clients when <c>MedPay:Cluster:Tls:Enabled</c>
+    /// (<see cref="ClusterTls"/>). <paramref name="storageName"/> lets a test wrap the real storage in a fault-injecting one.
     /// </summary>
     public static ISiloBuilder AddMedPay(this ISiloBuilder silo, IConfiguration configuration, string storageName = MedPayGrainServices.StorageName)
     {
+        silo.UseMedPayClusterTls(configuration);
         silo.Services.AddMedPayGrainServices(configuration);
         var storage = configuration.GetSection("MedPay:Storage");
         switch (storage["Provider"] ?? "AzureTable")

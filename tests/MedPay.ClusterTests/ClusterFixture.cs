@@ -1,4 +1,6 @@
+using System.Net;
 using Azure.Data.Tables;
+using MedPay.Api;
 using MedPay.Grains;
 using MedPay.Grains.Platform;
 using MedPay.Silo;
@@ -54,11 +56,15 @@ public sealed class MedPayTestSilo : ISiloConfigurator
     }
 }
 
-/// <summary>The client of a test cluster that uses Azure Table clustering finds the gateways in the same table.</summary>
+/// <summary>
+/// The client of a test cluster: over TLS with the cluster certificate, as the API's client, when the cluster uses it;
+/// with Azure Table clustering it finds the gateways in the same table.
+/// </summary>
 public sealed class MedPayTestClient : IClientBuilderConfigurator
 {
     public void Configure(IConfiguration configuration, IClientBuilder client)
     {
+        client.UseMedPayClusterTls(configuration);
         if (configuration.GetValue<bool>("MedPay:Test:AzureClustering"))
         {
             client.UseAzureStorageClustering(o =>
@@ -87,6 +93,9 @@ public sealed class MedPayCluster : IAsyncDisposable
 
     public string TableName { get; }
 
+    /// <summary>The gateways of the running silos, for a client built outside the test cluster.</summary>
+    public IReadOnlyList<IPEndPoint> Gateways => Cluster.GetActiveSilos().Select(s => s.GatewayAddress.Endpoint).ToList();
+
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     public TestClock Clock => TestWorld.ClockFor(ServiceId);
@@ -98,14 +107,21 @@ public sealed class MedPayCluster : IAsyncDisposable
     /// <summary>
     /// Starts a cluster; give the service id and table of an earlier one to restart it on the same state.
     /// <paramref name="azureClustering"/> uses Azure Table membership (any silo may be killed) instead of the test membership.
+    /// <paramref name="tls"/> connects silos and clients over TCP with mutual TLS (<c>MedPay:Cluster:Tls</c>) and
+    /// <see cref="TestCertificates.Cluster"/>, as a production cluster is; otherwise over the test cluster's in-memory transport.
     /// </summary>
-    public static async Task<MedPayCluster> StartAsync(short silos = 1, string? serviceId = null, string? tableName = null, bool azureClustering = false)
+    public static async Task<MedPayCluster> StartAsync(short silos = 1, string? serviceId = null, string? tableName = null, bool azureClustering = false, bool tls = false)
     {
         serviceId ??= "medpay-test-" + Guid.NewGuid().ToString("N")[..12];
         tableName ??= "medpaytest" + Guid.NewGuid().ToString("N");
         var builder = new TestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
         builder.Options.UseTestClusterMembership = !azureClustering;
+        if (tls)
+        {
+            builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        }
+
         builder.ConfigureHostConfiguration(config => config
             .AddMedPaySiloSettings()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -123,7 +139,8 @@ public sealed class MedPayCluster : IAsyncDisposable
                 ["MedPay:Notifications:FirstRetry"] = "00:00:00.200",
                 ["MedPay:Notifications:MaxRetry"] = "00:00:01",
                 ["MedPay:Test:AzureClustering"] = azureClustering.ToString(),
-            }));
+            })
+            .AddInMemoryCollection(tls ? TestCertificates.Cluster.Settings() : []));
         builder.AddSiloBuilderConfigurator<MedPayTestSilo>();
         builder.AddClientBuilderConfigurator<MedPayTestClient>();
         var cluster = builder.Build();

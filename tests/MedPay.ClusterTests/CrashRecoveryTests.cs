@@ -4,12 +4,12 @@ using Orleans.TestingHost;
 
 namespace MedPay.ClusterTests;
 
-/// <summary>Three silos on Azure Table membership, so that any of them can be killed.</summary>
+/// <summary>Three silos on Azure Table membership, so that any of them can be killed; silos and client authenticate each other with TLS, as in production.</summary>
 public sealed class MultiSiloFixture : IAsyncLifetime
 {
     public MedPayCluster Medpay { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Medpay = await MedPayCluster.StartAsync(silos: 3, azureClustering: true);
+    public async Task InitializeAsync() => Medpay = await MedPayCluster.StartAsync(silos: 3, azureClustering: true, tls: true);
 
     public async Task DisposeAsync() => await Medpay.DisposeAsync();
 }

@@ -50,6 +50,14 @@ public sealed partial class SiloDockerfileTests
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"MedPay.Silo.dll\"]", Dockerfile);
     }
 
+    [Fact]
+    public void The_image_turns_cluster_TLS_on_and_publishes_no_cluster_port()
+    {
+        Assert.Contains("MedPay__Cluster__Tls__Enabled=true", Dockerfile);
+        Assert.DoesNotContain("-p 11111", Dockerfile);
+        Assert.DoesNotContain("-p 30000", Dockerfile);
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
