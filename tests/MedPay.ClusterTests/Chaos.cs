@@ -41,7 +41,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
     public async Task RunAsync()
     {
         var clock = Stopwatch.StartNew();
-        var first = await MedPayCluster.StartAsync(silos: settings.Silos, azureClustering: true);
+        var first = await MedPayCluster.StartAsync(silos: settings.Silos, azureClustering: true, tls: true);
         var s = new Scenario(first.Grains);
         List<(string UserId, long Opening)> vouchers;
         List<OrderPlan> plans;
@@ -80,7 +80,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
         }
 
         log("chaos: whole cluster stopped; restarting it on the same storage");
-        await using var second = await MedPayCluster.StartAsync(silos: settings.Silos, serviceId: first.ServiceId, tableName: first.TableName, azureClustering: true);
+        await using var second = await MedPayCluster.StartAsync(silos: settings.Silos, serviceId: first.ServiceId, tableName: first.TableName, azureClustering: true, tls: true);
         await CheckAsync(new Scenario(second.Grains), vouchers, plans);
         log($"chaos: {_checks} checks, {_violations.Count} violations, {clock.Elapsed.TotalSeconds:F1} s in all");
         foreach (var violation in _violations.Take(50))
