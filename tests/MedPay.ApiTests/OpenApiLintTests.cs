@@ -17,7 +17,8 @@ public sealed class OpenApiLintTests(ApiFixture fixture)
     {
         using var response = await fixture.Anonymous.GetAsync("/openapi/v1.json");
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"/openapi/v1.json: {(int)response.StatusCode} {text}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK,
+            $"/openapi/v1.json: {(int)response.StatusCode} {text}\n{string.Join('\n', fixture.Logs.Lines.Where(l => l.StartsWith("Error", StringComparison.Ordinal)).TakeLast(3))}");
 
         var root = RepositoryRoot();
         var cli = Path.Combine(root, "node_modules", "@redocly", "cli", "bin", "cli.js");
