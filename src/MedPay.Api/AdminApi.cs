@@ -13,13 +13,18 @@ public static class AdminApi
     {
         var admin = app.MapGroup("/v1/admin").WithTags("Operators").RequireAuthorization(Policies.OperatorReader);
         admin.MapPost("/merchants", RegisterAsync).RequireAuthorization(Policies.Operator).Accepts<RegisterMerchantRequest>("application/json")
+            .WithName("registerMerchant").WithSummary("Register a medical service end: its credentials, shown once")
             .Produces<MerchantCredentialsResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(409);
-        admin.MapGet("/merchants/{merchantId}", GetMerchantAsync).Produces<MerchantResponse>().ProducesProblem(404);
-        admin.MapPost("/merchants/{merchantId}/credentials", RotateAsync).RequireAuthorization(Policies.Operator).Accepts<ReasonRequest>("application/json")
+        admin.MapGet("/merchants/{merchantId}", GetMerchantAsync).Produces<MerchantResponse>().ProducesProblem(404)
+            .WithName("getMerchant").WithSummary("Read a merchant's registration");
+        admin.MapPost("/merchants/{merchantId}/credentials", RotateAsync).RequireAuthorization(Policies.Operator).Accepts<ReasonRequest>(isOptional: true, "application/json")
+            .WithName("rotateMerchantCredentials").WithSummary("Rotate a merchant's API key and webhook secret (the old ones stop at once)")
             .Produces<MerchantCredentialsResponse>().ProducesProblem(403).ProducesProblem(404);
         admin.MapPost("/merchants/{merchantId}/callback", SetCallbackAsync).RequireAuthorization(Policies.Operator).Accepts<CallbackRequest>("application/json")
+            .WithName("setMerchantCallback").WithSummary("Change or remove a merchant's callback address")
             .Produces<MerchantResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
-        admin.MapGet("/audit", ListAuditAsync).Produces<IReadOnlyList<AuditEntryResponse>>().ProducesProblem(400);
+        admin.MapGet("/audit", ListAuditAsync).Produces<IReadOnlyList<AuditEntryResponse>>().ProducesProblem(400)
+            .WithName("listAudit").WithSummary("The audit trail of operator actions of a day");
         return app;
     }
 

@@ -31,7 +31,7 @@ public static class MedPayApi
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(OpenApiDocumentation.Configure);
         builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
         builder.Services.AddSingleton(TimeProvider.System);

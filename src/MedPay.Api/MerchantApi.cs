@@ -15,11 +15,15 @@ public static class MerchantApi
     {
         var merchant = app.MapGroup("/v1/merchant").WithTags("Medical service end").RequireAuthorization(Policies.Merchant);
         merchant.MapPost("/orders/{orderId}/payments", ForwardedPayAsync).RequireAuthorization(Policies.OrderMerchant).Accepts<PayRequest>("application/json")
+            .WithName("payForwarded").WithSummary("Pay an order for the user (the forwarded path)")
             .Produces<PaymentResponse>().Produces<PaymentResponse>(202).ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         merchant.MapGet("/orders/{orderId}", GetOwnOrderAsync).RequireAuthorization(Policies.OrderMerchant)
+            .WithName("getMerchantOrder").WithSummary("Read one of the merchant's orders, with refunds and notification delivery")
             .Produces<OrderResponse>().ProducesProblem(404);
-        merchant.MapGet("/orders", ListOwnOrdersAsync).Produces<OrderPageResponse>().ProducesProblem(400);
-        merchant.MapGet("/reconciliation", ReconcileAsync).Produces<ReconciliationResponse>().Produces(200, contentType: "text/csv").ProducesProblem(400);
+        merchant.MapGet("/orders", ListOwnOrdersAsync).Produces<OrderPageResponse>().ProducesProblem(400)
+            .WithName("listMerchantOrders").WithSummary("List the merchant's orders of a day, newest first");
+        merchant.MapGet("/reconciliation", ReconcileAsync).Produces<ReconciliationResponse>(200, "application/json", "text/csv").ProducesProblem(400)
+            .WithName("getReconciliation").WithSummary("The merchant's daily reconciliation statement, as JSON or CSV");
         return app;
     }
 

@@ -16,17 +16,22 @@ public static class OrdersApi
     {
         var orders = app.MapGroup("/v1/orders").WithTags("Orders").RequireAuthorization();
         orders.MapPost("", CreateOrderAsync).RequireAuthorization(Policies.Merchant)
+            .WithName("createOrder").WithSummary("Create an order of the merchant's")
             .Accepts<CreateOrderRequest>("application/json").Produces<OrderResponse>(201).Produces<OrderResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(409);
         orders.MapGet("/{orderId}", GetOrderAsync)
+            .WithName("getOrder").WithSummary("Read an order (its user, its merchant or an operator)")
             .Produces<OrderResponse>().ProducesProblem(404);
         orders.MapPost("/{orderId}/payments", PayAsync).RequireAuthorization(Policies.User)
+            .WithName("payOrder").WithSummary("Pay an order with the user's consent code (the direct path)")
             .Accepts<PayRequest>("application/json").Produces<PaymentResponse>().Produces<PaymentResponse>(202)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         orders.MapPost("/{orderId}/refunds", RefundAsync).RequireAuthorization(Policies.OrderMerchant)
+            .WithName("refundOrder").WithSummary("Refund a paid order, in full or in part")
             .Accepts<RefundRequestBody>("application/json").Produces<RefundResponse>().Produces<RefundResponse>(202)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
         orders.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.OrderMerchant)
-            .Accepts<CancelRequest>("application/json").Produces<OrderResponse>().ProducesProblem(404).ProducesProblem(409);
+            .WithName("cancelOrder").WithSummary("Cancel an unpaid order")
+            .Accepts<CancelRequest>(isOptional: true, "application/json").Produces<OrderResponse>().ProducesProblem(404).ProducesProblem(409);
         return app;
     }
 

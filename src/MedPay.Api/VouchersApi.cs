@@ -14,14 +14,19 @@ public static class VouchersApi
     {
         var vouchers = app.MapGroup("/v1/vouchers").WithTags("Vouchers").RequireAuthorization(Policies.User);
         vouchers.MapPost("", OpenVoucherAsync).RequireAuthorization(Policies.VerifiedUser)
+            .WithName("openVoucher").WithSummary("Open the caller's e-voucher")
             .Accepts<OpenVoucherRequest>("application/json").Produces<VoucherResponse>(201).Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(409);
         vouchers.MapGet("/{userId}", GetVoucherAsync).RequireAuthorization(Policies.VoucherReader)
+            .WithName("getVoucher").WithSummary("Read a voucher: status, balance and the year's accumulators")
             .Produces<VoucherResponse>().ProducesProblem(404);
         vouchers.MapPost("/{userId}/authorizations", AuthorizeAsync).RequireAuthorization(Policies.VoucherOwner, Policies.VerifiedUser)
+            .WithName("authorize").WithSummary("Consent to a payment to a merchant: a one-time consent code")
             .Accepts<AuthorizeRequest>("application/json").Produces<AuthorizationResponse>(201).ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
         vouchers.MapPost("/{userId}/status", SetVoucherStatusAsync).RequireAuthorization(Policies.Operator)
+            .WithName("setVoucherStatus").WithSummary("Suspend, reactivate or revoke a voucher")
             .Accepts<VoucherStatusRequest>("application/json").Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
         vouchers.MapGet("/{userId}/orders", ListUserOrdersAsync).RequireAuthorization(Policies.VoucherReader)
+            .WithName("listUserOrders").WithSummary("List the user's orders, newest first")
             .Produces<OrderPageResponse>().ProducesProblem(400).ProducesProblem(404);
         return app;
     }

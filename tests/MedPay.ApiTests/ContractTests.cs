@@ -277,6 +277,71 @@ public sealed class ContractTests(ApiFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task The_openapi_document_names_every_operation_says_who_may_call_it_and_describes_every_problem_with_one_schema()
+    {
+        var document = await Expect.StatusAsync(await fixture.Anonymous.GetAsync("/openapi/v1.json"), HttpStatusCode.OK);
+        var components = document.GetProperty("components");
+        var schemes = components.GetProperty("securitySchemes");
+        Assert.Equal("bearer", schemes.GetProperty("userToken").GetProperty("scheme").GetString());
+        Assert.Equal("JWT", schemes.GetProperty("userToken").GetProperty("bearerFormat").GetString());
+        Assert.Equal("{merchantId}.{apiKey}", schemes.GetProperty("merchantKey").GetProperty("bearerFormat").GetString());
+
+        var operationIds = new List<string>();
+        var security = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var (method, operation) in path.Value.EnumerateObject().Select(o => (o.Name, o.Value)))
+            {
+                var where = $"{method} {path.Name}";
+                var operationId = operation.GetProperty("operationId").GetString()!;
+                operationIds.Add(operationId);
+                Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), where);
+                Assert.Contains("Caller: ", operation.GetProperty("description").GetString(), StringComparison.Ordinal);
+                security[operationId] = string.Join(" | ", operation.GetProperty("security").EnumerateArray().Select(r => string.Join(" ", r.EnumerateObject().Select(s => s.Name))));
+                var responses = operation.GetProperty("responses");
+                Assert.True(responses.TryGetProperty("401", out _), $"{where} declares no 401");
+                foreach (var response in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
+                {
+                    var content = response.Value.GetProperty("content").EnumerateObject().ToList();
+                    var problem = Assert.Single(content);
+                    Assert.Equal("application/problem+json", problem.Name);
+                    Assert.Equal("#/components/schemas/Problem", problem.Value.GetProperty("schema").GetProperty("$ref").GetString());
+                }
+
+                var headers = operation.TryGetProperty("parameters", out var parameters)
+                    ? parameters.EnumerateArray().Where(p => p.TryGetProperty("$ref", out _)).Select(p => p.GetProperty("$ref").GetString()).ToList()
+                    : [];
+                Assert.Equal(method == "post", headers.Contains("#/components/parameters/IdempotencyKey"));
+            }
+        }
+
+        Assert.Equal(19, operationIds.Count);
+        Assert.Equal(operationIds.Count, operationIds.Distinct(StringComparer.Ordinal).Count());
+        // Read from each endpoint's authorization policies: a person's token, a merchant's credential, or either.
+        Assert.Equal("userToken", security["openVoucher"]);
+        Assert.Equal("userToken", security["setVoucherStatus"]);
+        Assert.Equal("merchantKey", security["createOrder"]);
+        Assert.Equal("merchantKey", security["refundOrder"]);
+        Assert.Equal("userToken | merchantKey", security["getOrder"]);
+        Assert.Equal("userToken", security["listAudit"]);
+
+        // Requests require only what the API requires: userId is the token's subject, merchantId the credential's.
+        var schemas = components.GetProperty("schemas");
+        string[] Required(string schema) => [.. schemas.GetProperty(schema).GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order()];
+        Assert.Equal(["fullName", "insuranceType", "insuredRegion", "nationalId"], Required("OpenVoucherRequest"));
+        Assert.Equal(["maxAmountFen", "merchantId"], Required("AuthorizeRequest"));
+        Assert.Equal(["items", "merchantOrderNo", "userId"], Required("CreateOrderRequest"));
+        Assert.Equal(["authCode"], Required("PayRequest"));
+        Assert.Equal(["amountFen", "refundId"], Required("RefundRequestBody"));
+
+        // Every member of a real problem is declared by the Problem schema.
+        var declared = schemas.GetProperty("Problem").GetProperty("properties").EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(["code", "detail", "status", "title", "type"], schemas.GetProperty("Problem").GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order());
+        var notFound = await Expect.ProblemAsync(await fixture.Operator.GetAsync("/v1/orders/nobody~none"), HttpStatusCode.NotFound, "order_not_found");
+        Assert.All(notFound.EnumerateObject(), member => Assert.Contains(member.Name, declared));
+    }
+
     private Uri Escaped(string path) =>
         new(_http.BaseAddress!.GetLeftPart(UriPartial.Authority) + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
 
