@@ -60,6 +60,12 @@ public sealed class OrderOptions
 
     /// <summary>At most this many orders' lines in one segment of a merchant's daily index shard (each write rewrites a segment whole).</summary>
     public int IndexSegmentSize { get; set; } = 64;
+
+    /// <summary>At most this many refunds (of any outcome) on one order; the next is refused with <c>too_many_refunds</c>.</summary>
+    public int MaxRefundsPerOrder { get; set; } = 50;
+
+    /// <summary>At most this many history entries on one order: the first and the latest are kept, the dropped ones counted.</summary>
+    public int MaxHistoryEntries { get; set; } = 64;
 }
 
 /// <summary>Result notifications to the merchant's callback address: <c>MedPay:Notifications</c>.</summary>
