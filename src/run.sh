@@ -27,6 +27,8 @@ trap 'exit 130' INT TERM
 start_azurite .azurite 10000 10001 10002
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+# Development settings: callbacks may go to a receiver on this machine (production refuses loopback and private addresses).
+export MedPay__Notifications__AllowedCallbackHosts__0=127.0.0.1
 detached dotnet src/MedPay.Silo/bin/Release/net10.0/MedPay.Silo.dll &
 SILO_PID=$!
 wait_for_port 30000 120 "the silo"

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MedPay.Contracts;
 
 namespace MedPay.Api;
@@ -76,14 +77,18 @@ public sealed record OrderResponse(
     DateTimeOffset UpdatedAt,
     long RefundedFen,
     IReadOnlyList<RefundResponse> Refunds,
-    IReadOnlyList<NotificationResponse> Notifications)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<NotificationResponse>? Notifications,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? HistoryDropped = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? NotificationsDropped = null)
 {
-    public static OrderResponse From(OrderView o) => new(
+    /// <param name="withNotifications">False for the order's user: delivery records and their errors are for the merchant and operators only.</param>
+    public static OrderResponse From(OrderView o, bool withNotifications = true) => new(
         o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, Names.Of(o.Status),
         [.. o.Items.Select(i => new OrderItemResponse(i.Code, i.Name, i.Category.ToString(), i.UnitPriceFen, i.Quantity, i.UnitPriceFen * i.Quantity))],
         o.TotalFen, SplitResponse.From(o.Split), o.SettlementId, o.PlatformSettlementRef, FailureResponse.From(o.Failure),
         [.. o.History.Select(h => new HistoryResponse(h.At, Names.Of(h.Status), h.Cause))], o.CreatedAt, o.UpdatedAt,
-        o.Refunded.TotalFen, [.. o.Refunds.Select(r => RefundResponse.From(o.OrderId, r))], [.. o.Notifications.Select(NotificationResponse.From)]);
+        o.Refunded.TotalFen, [.. o.Refunds.Select(r => RefundResponse.From(o.OrderId, r))], withNotifications ? [.. o.Notifications.Select(NotificationResponse.From)] : null,
+        o.HistoryDropped > 0 ? o.HistoryDropped : null, withNotifications && o.NotificationsDropped > 0 ? o.NotificationsDropped : null);
 }
 
 public sealed record RefundRequestBody(string? RefundId, long? AmountFen, string? Reason);

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Claims;
 using MedPay.Contracts;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using static MedPay.Api.EndpointResults;
 
 namespace MedPay.Api;
@@ -98,8 +99,11 @@ public static class OrdersApi
         return result.Value.Created ? Results.Created($"/v1/orders/{Uri.EscapeDataString(orderId)}", view) : Results.Ok(view);
     }
 
-    /// <summary>Its user, its merchant and operators read an order: decided on the order itself, once loaded.</summary>
-    private static async Task<IResult> GetOrderAsync(string orderId, ClaimsPrincipal caller, IGrainFactory grains, IAuthorizationService authorization)
+    /// <summary>
+    /// Its user, its merchant and operators read an order: decided on the order itself, once loaded. The result
+    /// notifications (with their delivery errors) are the merchant's and operators' business: the user's view has none.
+    /// </summary>
+    private static async Task<IResult> GetOrderAsync(string orderId, ClaimsPrincipal caller, IGrainFactory grains, IAuthorizationService authorization, IOptions<AuthOptions> auth)
     {
         if (!OrderIds.TryParse(orderId, out _, out _))
         {
@@ -107,9 +111,14 @@ public static class OrdersApi
         }
 
         var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).GetAsync();
-        return result.IsOk && (await authorization.AuthorizeAsync(caller, result.Value!, Policies.OrderReader)).Succeeded
-            ? Results.Ok(OrderResponse.From(result.Value!))
-            : OrderNotFound();
+        if (!result.IsOk || !(await authorization.AuthorizeAsync(caller, result.Value!, Policies.OrderReader)).Succeeded)
+        {
+            return OrderNotFound();
+        }
+
+        var order = result.Value!;
+        var seesDeliveries = caller.MerchantId() == order.MerchantId || caller.IsInRole(auth.Value.OperatorRole) || caller.IsInRole(auth.Value.AuditorRole);
+        return Results.Ok(OrderResponse.From(order, withNotifications: seesDeliveries));
     }
 
     /// <summary>The direct path: the application pays with the user's token; only the order's own user can pay it.</summary>

@@ -58,6 +58,7 @@ public static class ErrorCodes
     public const string InvalidReason = "invalid_reason";
     public const string RefundConflict = "refund_conflict";
     public const string RefundExceedsPaid = "refund_exceeds_paid";
+    public const string TooManyRefunds = "too_many_refunds";
     public const string OrderNotRefundable = "order_not_refundable";
     public const string RefundDeclined = "refund_declined";
     public const string OrderNotCancellable = "order_not_cancellable";

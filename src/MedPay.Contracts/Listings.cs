@@ -30,11 +30,11 @@ public interface IOrderIndexGrain : IGrainWithStringKey
     /// <summary>Adds or replaces the order's line (the newer <see cref="OrderSummary.UpdatedAt"/> wins).</summary>
     Task UpsertAsync(OrderSummary summary);
 
-    /// <summary>Every line: this grain's own and, on a merchant-day shard, those of all its segments.</summary>
+    /// <summary>Every line: this grain's own and, on a merchant-day shard or a user's index, those of all its segments.</summary>
     Task<ImmutableArray<OrderSummary>> ListAsync();
 
     /// <summary>
-    /// On a merchant-day shard: the segment a new order's line is to live in. A segment holds a bounded number of lines,
+    /// On a merchant-day shard or a user's index: the segment a new order's line is to live in. A segment holds a bounded number of lines,
     /// so that a busy day never makes one state record that every write rewrites whole (and that Azure Table storage
     /// would refuse past 1 MB). The order keeps its segment number and sends its line there.
     /// </summary>
@@ -49,11 +49,17 @@ public static class OrderIndexKeys
 
     public static string MerchantDay(string merchantId, DateOnly day, int shard) => $"merchant|{merchantId}|{day:yyyy-MM-dd}|{shard}";
 
-    /// <summary>One segment of a merchant-day shard (<paramref name="shardKey"/> is the shard's <see cref="MerchantDay"/> key).</summary>
+    /// <summary>One segment of a merchant-day shard or of a user's index (<paramref name="shardKey"/> is its <see cref="MerchantDay"/> or <see cref="User"/> key).</summary>
     public static string Segment(string shardKey, int segment) => $"{shardKey}|{segment}";
 
     /// <summary>Whether the key is a merchant-day shard, which hands out segments (and not a segment or a user's index).</summary>
     public static bool IsMerchantShard(string key) => key.StartsWith("merchant|", StringComparison.Ordinal) && key.Count(c => c == '|') == 3;
+
+    /// <summary>Whether the key is a user's index (its root, not one of its segments).</summary>
+    public static bool IsUserIndex(string key) => key.StartsWith("user|", StringComparison.Ordinal) && key.Count(c => c == '|') == 1;
+
+    /// <summary>Whether the index hands its new orders out to segments (<see cref="Segment"/> works on both kinds of key).</summary>
+    public static bool HandsOutSegments(string key) => IsMerchantShard(key) || IsUserIndex(key);
 
     /// <summary>A stable shard for an order id (not string.GetHashCode, which differs between processes).</summary>
     public static int ShardOf(string orderId)

@@ -57,6 +57,12 @@ public sealed record OrderView(
     [property: Id(14)] ImmutableArray<RefundView> Refunds,
     [property: Id(15)] ImmutableArray<NotificationView> Notifications)
 {
+    /// <summary>How many of the oldest history entries (after the first) are no longer kept.</summary>
+    [Id(16)] public int HistoryDropped { get; init; }
+
+    /// <summary>How many of the oldest finished notifications are no longer kept.</summary>
+    [Id(17)] public int NotificationsDropped { get; init; }
+
     /// <summary>What has been refunded so far, per bucket (succeeded refunds only).</summary>
     public Split Refunded => Refunds.Where(r => r.Status == RefundStatus.Succeeded).Aggregate(
         new Split(0, 0, 0), (sum, r) => new(sum.FundFen + r.Split.FundFen, sum.PersonalAccountFen + r.Split.PersonalAccountFen, sum.CashFen + r.Split.CashFen));

@@ -22,6 +22,20 @@ public sealed record OutboxEvent(
     [property: Id(7)] DateTimeOffset? DeliveredAt,
     [property: Id(8)] string? LastError);
 
+/// <summary>
+/// A finished notification (delivered or given up) as the order keeps it: how its delivery went, without its body.
+/// The order keeps the last <see cref="NotificationOptions.DeliveryLogSize"/> of them.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("medpay.DeliveryRecord")]
+public sealed record DeliveryRecord(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string Type,
+    [property: Id(2)] NotificationStatus Status,
+    [property: Id(3)] int Attempts,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] DateTimeOffset? DeliveredAt,
+    [property: Id(6)] string? LastError);
+
 [GenerateSerializer, Immutable, Alias("medpay.OrderState")]
 public sealed record OrderState
 {
@@ -44,6 +58,14 @@ public sealed record OrderState
     [Id(15)] public ImmutableList<OutboxEvent> Outbox { get; init; } = [];
     /// <summary>The segment of its merchant's daily index shard that holds this order's line; null for orders from before segments.</summary>
     [Id(16)] public int? IndexSegment { get; init; }
+    /// <summary>The segment of its user's index that holds this order's line; null for orders from before user segments.</summary>
+    [Id(17)] public int? UserIndexSegment { get; init; }
+    /// <summary>Finished notifications, newest last, at most <see cref="NotificationOptions.DeliveryLogSize"/>; the outbox keeps only pending ones.</summary>
+    [Id(18)] public ImmutableList<DeliveryRecord> Deliveries { get; init; } = [];
+    /// <summary>Finished notifications dropped from <see cref="Deliveries"/> (the oldest first).</summary>
+    [Id(19)] public int DeliveriesDropped { get; init; }
+    /// <summary>History entries dropped to keep <see cref="History"/> at <see cref="OrderOptions.MaxHistoryEntries"/> (the first entry is always kept).</summary>
+    [Id(20)] public int HistoryDropped { get; init; }
 }
 
 /// <summary>
@@ -162,10 +184,13 @@ public sealed class MedicalOrderGrain(
         }
 
         var now = clock.UtcNow;
-        var segment = await GrainFactory.GetGrain<IOrderIndexGrain>(MerchantShardKey(command.MerchantId, now)).AssignSegmentAsync();
+        var merchantSegment = GrainFactory.GetGrain<IOrderIndexGrain>(MerchantShardKey(command.MerchantId, now)).AssignSegmentAsync();
+        var userSegment = GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(command.UserId)).AssignSegmentAsync();
+        await Task.WhenAll(merchantSegment, userSegment);
         await SaveAsync(new OrderState
         {
-            IndexSegment = segment,
+            IndexSegment = await merchantSegment,
+            UserIndexSegment = await userSegment,
             Command = command,
             Status = OrderStatus.Created,
             TotalFen = validated.Value,
@@ -319,6 +344,12 @@ public sealed class MedicalOrderGrain(
         if (current.Status is not (OrderStatus.Settled or OrderStatus.PartiallyRefunded))
         {
             return new Failure(ErrorCodes.OrderNotRefundable, $"The order is {Describe(current.Status)}; only a paid order can be refunded.");
+        }
+
+        if (current.Refunds.Count >= orderOptions.Value.MaxRefundsPerOrder)
+        {
+            // Every refund stays on the order (for repeats and the statement): their number is what bounds its state.
+            return new Failure(ErrorCodes.TooManyRefunds, $"This order already has {current.Refunds.Count} refunds, the most one order can have.");
         }
 
         if (command.AmountFen < 1)
@@ -682,6 +713,7 @@ public sealed class MedicalOrderGrain(
 
     private async Task SaveAsync(OrderState next)
     {
+        next = Compacted(next, notificationOptions.Value.DeliveryLogSize, orderOptions.Value.MaxHistoryEntries);
         await state.SaveAsync(next, this);
         _durable = next;
         if (next.Status != OrderStatus.Paying)
@@ -689,6 +721,42 @@ public sealed class MedicalOrderGrain(
             // Paying is a moment between created and its outcome: listings skip it rather than pay two more writes.
             await IndexAsync(next);
         }
+    }
+
+    /// <summary>
+    /// Keeps an order's state bounded: finished notifications leave the outbox (and their bodies) for the delivery log,
+    /// which keeps the last <paramref name="deliveryLogSize"/>; the history keeps its first entry and the latest ones, at
+    /// most <paramref name="maxHistory"/>. What is dropped is counted. With refunds capped, every list is bounded.
+    /// </summary>
+    internal static OrderState Compacted(OrderState s, int deliveryLogSize, int maxHistory)
+    {
+        var finished = s.Outbox.Where(e => e.Status != NotificationStatus.Pending).ToList();
+        var deliveries = s.Deliveries;
+        var outbox = s.Outbox;
+        if (finished.Count > 0)
+        {
+            deliveries = deliveries.AddRange(finished.Select(e => new DeliveryRecord(e.EventId, e.Type, e.Status, e.Attempts, e.CreatedAt, e.DeliveredAt, e.LastError)));
+            outbox = outbox.RemoveAll(e => e.Status != NotificationStatus.Pending);
+        }
+
+        var keep = Math.Max(1, deliveryLogSize);
+        var droppedDeliveries = Math.Max(0, deliveries.Count - keep);
+        var history = s.History;
+        var historyCap = Math.Max(2, maxHistory);
+        var droppedHistory = Math.Max(0, history.Count - historyCap);
+        if (finished.Count == 0 && droppedDeliveries == 0 && droppedHistory == 0)
+        {
+            return s;
+        }
+
+        return s with
+        {
+            Outbox = outbox,
+            Deliveries = droppedDeliveries > 0 ? deliveries.RemoveRange(0, droppedDeliveries) : deliveries,
+            DeliveriesDropped = s.DeliveriesDropped + droppedDeliveries,
+            History = droppedHistory > 0 ? history.RemoveRange(1, droppedHistory) : history,
+            HistoryDropped = s.HistoryDropped + droppedHistory,
+        };
     }
 
     /// <summary>Keeps the user's and the merchant's listings current. They are derived data: a failure is logged, not fatal.</summary>
@@ -700,7 +768,9 @@ public sealed class MedicalOrderGrain(
         try
         {
             await Task.WhenAll(
-                GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(order.UserId)).UpsertAsync(summary),
+                GrainFactory.GetGrain<IOrderIndexGrain>(s.UserIndexSegment is { } userSegment
+                    ? OrderIndexKeys.Segment(OrderIndexKeys.User(order.UserId), userSegment)
+                    : OrderIndexKeys.User(order.UserId)).UpsertAsync(summary),
                 GrainFactory.GetGrain<IOrderIndexGrain>(s.IndexSegment is { } segment
                     ? OrderIndexKeys.Segment(MerchantShardKey(order.MerchantId, s.CreatedAt), segment)
                     : MerchantShardKey(order.MerchantId, s.CreatedAt)).UpsertAsync(summary));
@@ -735,7 +805,14 @@ public sealed class MedicalOrderGrain(
     private OrderView View(OrderState s) => new(
         OrderId, s.Command!.MerchantId, s.Command.MerchantOrderNo, s.Command.UserId, s.Status, s.Command.Items, s.TotalFen,
         s.Split, s.SettlementId, s.PlatformSettlementRef, s.Failure, [.. s.History], s.CreatedAt, s.UpdatedAt, [.. s.Refunds],
-        [.. s.Outbox.Select(e => new NotificationView(e.EventId, e.Type, e.Status, e.Attempts, e.CreatedAt, e.DeliveredAt, e.LastError))]);
+        [
+            .. s.Deliveries.Select(d => new NotificationView(d.EventId, d.Type, d.Status, d.Attempts, d.CreatedAt, d.DeliveredAt, d.LastError)),
+            .. s.Outbox.Select(e => new NotificationView(e.EventId, e.Type, e.Status, e.Attempts, e.CreatedAt, e.DeliveredAt, e.LastError)),
+        ])
+    {
+        HistoryDropped = s.HistoryDropped,
+        NotificationsDropped = s.DeliveriesDropped,
+    };
 
     private static string Describe(OrderStatus status) => WireName(status).Replace('_', ' ');
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
+using MedPay.Grains.Notifications;
 using Microsoft.Extensions.Logging;
 
 namespace MedPay.Grains;
@@ -22,6 +23,7 @@ public sealed record MerchantState
 public sealed class MerchantGrain(
     [PersistentState("merchant", MedPayGrainServices.StorageName)] IPersistentState<MerchantState> state,
     IClock clock,
+    CallbackAddressPolicy callbackPolicy,
     ILogger<MerchantGrain> logger) : Grain, IMerchantGrain
 {
     private string MerchantId => this.GetPrimaryKeyString();
@@ -116,12 +118,13 @@ public sealed class MerchantGrain(
 
     private static string HashKey(string apiKey) => Fingerprints.Of("merchant-key", apiKey);
 
-    /// <summary>Callbacks go to an absolute http(s) address; plain http only to loopback (tests and local runs).</summary>
-    private static Failure? CallbackProblem(string? url) =>
+    /// <summary>
+    /// Callbacks go to an absolute https address (plain http only in Development) that is not private, loopback or
+    /// link-local, unless on the allow-list (<see cref="CallbackAddressPolicy"/>); names are checked again at each send.
+    /// </summary>
+    private Failure? CallbackProblem(string? url) =>
         url is null ? null
-        : Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)) && url.Length <= 500
-            ? null
-            : new Failure(ErrorCodes.InvalidCallbackUrl, "callbackUrl must be an absolute https address (http only for loopback), at most 500 characters.");
+        : callbackPolicy.Check(url) is { } problem ? new Failure(ErrorCodes.InvalidCallbackUrl, problem) : null;
 
     private MerchantView View(MerchantState s) => new(MerchantId, s.Name, s.InstitutionCode, s.CallbackUrl, s.RegisteredAt, s.CredentialsIssuedAt);
 

@@ -11,7 +11,7 @@ public sealed record OrderIndexState
 {
     [Id(0)] public ImmutableDictionary<string, OrderSummary> Orders { get; init; } = ImmutableDictionary<string, OrderSummary>.Empty;
 
-    /// <summary>On a merchant-day shard: how many segments it has handed out (numbered from 0).</summary>
+    /// <summary>On a merchant-day shard or a user's index: how many segments it has handed out (numbered from 0).</summary>
     [Id(1)] public int Segments { get; init; }
 }
 
@@ -22,7 +22,9 @@ public sealed record OrderIndexState
 /// so a busy shard costs one write per batch rather than one per order.
 /// A merchant-day shard hands its new orders out to segments of at most <see cref="OrderOptions.IndexSegmentSize"/> lines
 /// (the grains keyed <see cref="OrderIndexKeys.Segment"/>), so that no write rewrites a whole busy day; it records only
-/// how many segments it opened, once per segment. It keeps the lines of orders from before segments itself.
+/// how many segments it opened, once per segment. It keeps the lines of orders from before segments itself. A user's
+/// index does the same with its user's orders (a user with thousands of orders would otherwise make one record past
+/// Azure Table's 1 MB entity limit): its segments are keyed <c>user|{id}|{n}</c>.
 /// Every merchant index grain sweeps its own unpaid orders for expiry, with one reminder for all its lines instead of
 /// one per order.
 /// </summary>
@@ -76,9 +78,9 @@ public sealed class OrderIndexGrain(
     /// </summary>
     public async Task<int> AssignSegmentAsync()
     {
-        if (!OrderIndexKeys.IsMerchantShard(Key))
+        if (!OrderIndexKeys.HandsOutSegments(Key))
         {
-            throw new InvalidOperationException($"Only a merchant-day shard hands out segments, not {Key}.");
+            throw new InvalidOperationException($"Only a merchant-day shard or a user's index hands out segments, not {Key}.");
         }
 
         while (_slotsLeft == 0)

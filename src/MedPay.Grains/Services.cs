@@ -4,6 +4,7 @@ using MedPay.Grains.Platform;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
@@ -59,6 +60,12 @@ public sealed class OrderOptions
 
     /// <summary>At most this many orders' lines in one segment of a merchant's daily index shard (each write rewrites a segment whole).</summary>
     public int IndexSegmentSize { get; set; } = 64;
+
+    /// <summary>At most this many refunds (of any outcome) on one order; the next is refused with <c>too_many_refunds</c>.</summary>
+    public int MaxRefundsPerOrder { get; set; } = 50;
+
+    /// <summary>At most this many history entries on one order: the first and the latest are kept, the dropped ones counted.</summary>
+    public int MaxHistoryEntries { get; set; } = 64;
 }
 
 /// <summary>Result notifications to the merchant's callback address: <c>MedPay:Notifications</c>.</summary>
@@ -80,6 +87,15 @@ public sealed class NotificationOptions
     /// records both; the payment's answer waits for it at most this long. Later attempts have <see cref="CallTimeout"/>.
     /// </summary>
     public TimeSpan FirstAttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Host names, addresses or CIDR ranges that callbacks may reach although they are not public (loopback, private):
+    /// for tests and development only. Empty in production.
+    /// </summary>
+    public List<string> AllowedCallbackHosts { get; set; } = [];
+
+    /// <summary>How many finished notifications (delivered or given up) an order keeps in its delivery log; older ones are counted, not kept.</summary>
+    public int DeliveryLogSize { get; set; } = 20;
 }
 
 /// <summary>The step boundaries of a payment, where tests may stop the flow (and kill the silo).</summary>
@@ -128,10 +144,14 @@ public static class MedPayGrainServices
         services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
         services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.Section));
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
+        services.TryAddSingleton(sp => new CallbackAddressPolicy(
+            sp.GetRequiredService<IOptions<NotificationOptions>>().Value.AllowedCallbackHosts,
+            sp.GetService<IHostEnvironment>()?.IsDevelopment() ?? false));
         // Signatures carry wall-clock time: receivers check it against theirs.
         services.TryAddSingleton<ICallbackSender>(sp => new HttpCallbackSender(
-            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = sp.GetRequiredService<IOptions<NotificationOptions>>().Value.CallTimeout },
-            new SystemClock()));
+            new HttpClient(HttpCallbackSender.CreateHandler(sp.GetRequiredService<CallbackAddressPolicy>())) { Timeout = sp.GetRequiredService<IOptions<NotificationOptions>>().Value.CallTimeout },
+            new SystemClock(),
+            sp.GetRequiredService<CallbackAddressPolicy>()));
         services.TryAddSingleton<IPaymentFlowHooks, NoFlowHooks>();
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));
         services.TryAddSingleton<IClock, SystemClock>();

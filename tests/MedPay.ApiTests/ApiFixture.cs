@@ -160,7 +160,8 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Clustering:GatewayPort"] = gatewayPort.ToString(),
         };
 
-        var silo = Host.CreateApplicationBuilder();
+        // Development, as under the run command (plain http callbacks are allowed there).
+        var silo = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         silo.Configuration.AddMedPaySiloSettings().AddInMemoryCollection(cluster).AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["MedPay:Clustering:SiloPort"] = FreePort().ToString(),
@@ -171,6 +172,8 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Gateway:QueryBackoff"] = "00:00:00.020",
             // Tiny index segments, so that every listing test also crosses segments.
             ["MedPay:Orders:IndexSegmentSize"] = "2",
+            // The tests' callback listeners run on loopback, which production refuses.
+            ["MedPay:Notifications:AllowedCallbackHosts:0"] = "127.0.0.1",
         });
         silo.Logging.AddProvider(Logs);
         silo.UseOrleans(s => s.UseMedPayClustering(silo.Configuration).AddMedPay(silo.Configuration));

@@ -25,6 +25,50 @@ public sealed class MerchantApiTests(ApiFixture fixture)
         await Expect.ProblemAsync(await fixture.MerchantClient(merchantId, apiKey).GetAsync("/v1/merchant/orders"), HttpStatusCode.Unauthorized, "unauthorized");
     }
 
+    [Theory]
+    [InlineData("https://169.254.169.254/latest/meta-data/")]
+    [InlineData("https://10.0.0.1/cb")]
+    [InlineData("https://[::1]/cb")]
+    [InlineData("https://localhost/cb")]
+    public async Task A_callback_address_inside_the_network_is_refused_at_registration_and_change(string url)
+    {
+        await Expect.ProblemAsync(
+            await fixture.Operator.PostAsJsonAsync("/v1/admin/merchants", new { merchantId = ApiSteps.Unique("m"), name = "Probe", institutionCode = "H3301", callbackUrl = url }),
+            HttpStatusCode.BadRequest, "invalid_callback_url");
+
+        var (merchantId, _, _) = await RegisterAsync();
+        await Expect.ProblemAsync(
+            await fixture.Operator.PostAsJsonAsync($"/v1/admin/merchants/{merchantId}/callback", new { callbackUrl = url, reason = "probe" }),
+            HttpStatusCode.BadRequest, "invalid_callback_url");
+        await Expect.StatusAsync(
+            await fixture.Operator.PostAsJsonAsync($"/v1/admin/merchants/{merchantId}/callback", new { callbackUrl = "https://pharmacy.example/callbacks", reason = "ok" }),
+            HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Delivery_errors_are_shown_to_the_merchant_and_operators_but_not_to_the_user()
+    {
+        // No callback address: the settled notification fails, with the reason, on the order.
+        var (merchantId, _, merchant) = await RegisterAsync();
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var orderId = await _api.CreateOrderAsync(userId, merchantId);
+        await Expect.StatusAsync(await _api.PayAsync(orderId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.OK);
+
+        var merchantView = await Expect.StatusAsync(await merchant.GetAsync($"/v1/merchant/orders/{orderId}"), HttpStatusCode.OK);
+        Assert.Contains("callback", merchantView.GetProperty("notifications").EnumerateArray().Single().GetProperty("lastError").GetString());
+        var asMerchant = await Expect.StatusAsync(await merchant.GetAsync($"/v1/orders/{orderId}"), HttpStatusCode.OK);
+        Assert.Single(asMerchant.GetProperty("notifications").EnumerateArray());
+        var asOperator = await Expect.StatusAsync(await fixture.Operator.GetAsync($"/v1/orders/{orderId}"), HttpStatusCode.OK);
+        Assert.Single(asOperator.GetProperty("notifications").EnumerateArray());
+
+        using var user = await fixture.UserClientAsync(userId);
+        var response = await user.GetAsync($"/v1/orders/{orderId}");
+        var asUser = await Expect.StatusAsync(response, HttpStatusCode.OK);
+        Assert.Equal("settled", asUser.GetProperty("status").GetString());
+        Assert.False(asUser.TryGetProperty("notifications", out _));
+        Assert.DoesNotContain("lastError", asUser.GetRawText(), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task The_medical_service_end_pays_for_the_application_and_gets_the_same_result()
     {

@@ -138,6 +138,8 @@ public sealed class MedPayCluster : IAsyncDisposable
                 ["MedPay:Recovery:StaleReservationAfter"] = "00:00:03",
                 ["MedPay:Notifications:FirstRetry"] = "00:00:00.200",
                 ["MedPay:Notifications:MaxRetry"] = "00:00:01",
+                // The tests' callback listeners run on loopback, which production refuses.
+                ["MedPay:Notifications:AllowedCallbackHosts:0"] = "127.0.0.1",
                 ["MedPay:Test:AzureClustering"] = azureClustering.ToString(),
             })
             .AddInMemoryCollection(tls ? TestCertificates.Cluster.Settings() : []));

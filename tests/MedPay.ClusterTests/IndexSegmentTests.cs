@@ -49,9 +49,62 @@ public sealed class IndexSegmentTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Only_a_merchant_day_shard_hands_out_segments()
+    public async Task A_user_with_many_orders_has_them_in_bounded_segments_and_the_listing_pages_through_them_all_newest_first()
     {
-        var userIndex = fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(TestWorld.Unique("u")));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => userIndex.AssignSegmentAsync());
+        var (userId, _) = await _s.OpenVoucherAsync();
+        var created = new List<OrderView>();
+        for (var i = 0; i < 11; i++)
+        {
+            // Several merchants: the user's index is one, whoever the orders are from.
+            var merchant = TestWorld.Unique("m");
+            var orderNo = $"many-{i}";
+            var result = await _s.Order(OrderIds.For(merchant, orderNo)).CreateAsync(new(merchant, orderNo, userId, [Scenario.A(1_000 + i)]));
+            Assert.True(result.IsOk, result.Error?.ToString());
+            created.Add(result.Value!.Order);
+        }
+
+        var paid = created[3];
+        Assert.Equal(OrderStatus.Settled, (await _s.Order(paid.OrderId).PayAsync(new(await _s.AuthorizeAsync(userId, paid.MerchantId), null))).Value!.Status);
+
+        // The user's own record holds no lines; each of its segments at most the segment size (2 in these tests).
+        var root = OrderIndexKeys.User(userId);
+        var segments = new List<IReadOnlyCollection<OrderSummary>>();
+        for (var segment = 0; segment < 7; segment++)
+        {
+            segments.Add(await fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(root, segment)).ListAsync());
+        }
+
+        Assert.All(segments.Take(6), lines => Assert.InRange(lines.Count, 1, 2));
+        Assert.Empty(segments[6]);
+        Assert.Equal(created.Select(o => o.OrderId).Order(), segments.SelectMany(lines => lines).Select(l => l.OrderId).Order());
+
+        // Pages of 3 cross segments; together they are every order once, newest first.
+        var query = fixture.Medpay.Grains.GetGrain<IOrderQueryGrain>(0);
+        var listed = new List<OrderSummary>();
+        string? token = null;
+        do
+        {
+            var page = await query.ListForUserAsync(userId, null, token, 3);
+            Assert.InRange(page.Orders.Length, 1, 3);
+            listed.AddRange(page.Orders);
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(
+            created.OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.OrderId, StringComparer.Ordinal).Select(o => o.OrderId),
+            listed.Select(o => o.OrderId));
+        Assert.Equal(OrderStatus.Settled, listed.Single(o => o.OrderId == paid.OrderId).Status);
+        Assert.Equal([paid.OrderId], (await query.ListForUserAsync(userId, OrderStatus.Settled, null, 10)).Orders.Select(o => o.OrderId));
+    }
+
+    [Fact]
+    public async Task Only_a_merchant_day_shard_or_a_user_index_hands_out_segments()
+    {
+        var userSegment = fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(OrderIndexKeys.User(TestWorld.Unique("u")), 0));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => userSegment.AssignSegmentAsync());
+        var merchantSegment = fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(
+            OrderIndexKeys.Segment(OrderIndexKeys.MerchantDay(TestWorld.Unique("m"), new DateOnly(2026, 1, 2), 0), 0));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => merchantSegment.AssignSegmentAsync());
     }
 }

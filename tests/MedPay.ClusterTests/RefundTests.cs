@@ -1,3 +1,5 @@
+using System.Text;
+using Azure.Data.Tables;
 using MedPay.Contracts;
 using MedPay.Grains.Platform;
 
@@ -27,6 +29,60 @@ public sealed class RefundTests(ClusterFixture fixture)
         Assert.Equal(0, voucher.Accumulators.FundPaidFen);
         Assert.Equal((17_000, 20_000), (TestWorld.Platform.Refunds[refund.RefundSettlementId].FundFen, TestWorld.Platform.Refunds[refund.RefundSettlementId].PersonalAccountFen));
         Assert.Equal(28_000, TestWorld.Cash.Refunds[refund.RefundSettlementId].AmountFen);
+    }
+
+    /// <summary>The stated bound of one order's stored state with the most refunds it can have (50 by default).</summary>
+    private const int MaxOrderStateBytes = 32 * 1024;
+
+    [Fact]
+    public async Task Refunds_per_order_are_capped_and_the_order_state_stays_bounded()
+    {
+        var merchantId = TestWorld.Unique("m");
+        var (_, _, paid) = await _s.PaidOrderAsync(merchantId);
+        var order = _s.Order(paid.OrderId);
+
+        for (var i = 1; i <= 50; i++)
+        {
+            var refund = await order.RefundAsync(new($"r{i}", 1, $"one fen back, number {i}"));
+            Assert.Equal(RefundStatus.Succeeded, refund.Value!.Status);
+        }
+
+        var refused = await order.RefundAsync(new("r51", 1, "one fen more"));
+        Assert.Equal(ErrorCodes.TooManyRefunds, refused.Error!.Code);
+        // A repeat of a refund the order has is still answered, the same as before.
+        Assert.Equal((await order.GetAsync()).Value!.Refunds[0], (await order.RefundAsync(new("r1", 1, "one fen back, number 1"))).Value);
+
+        var view = (await order.GetAsync()).Value!;
+        Assert.Equal(50, view.Refunds.Length);
+        Assert.Equal(50, view.Refunded.TotalFen);
+        // Finished notifications leave the outbox for a delivery log of the last 20; history keeps its first entry and the latest.
+        Assert.Equal(20, view.Notifications.Length);
+        Assert.Equal(31, view.NotificationsDropped);
+        Assert.Equal(view.OrderId, paid.OrderId);
+        Assert.InRange(view.History.Length, 2, 64);
+        Assert.Equal(OrderStatus.Created, view.History[0].Status);
+        Assert.True(view.HistoryDropped > 0);
+        Assert.Contains("r50", view.History[^1].Cause);
+
+        var stored = await StoredBytesAsync(merchantId, "order");
+        Assert.InRange(stored, 1, MaxOrderStateBytes);
+    }
+
+    /// <summary>The size of the stored state (every data column of its Azure table entity) of the grain whose key holds <paramref name="keyPart"/>.</summary>
+    private async Task<int> StoredBytesAsync(string keyPart, string stateName)
+    {
+        var table = new TableClient(TestWorld.StorageConnectionString, fixture.Medpay.TableName);
+        var sizes = new List<int>();
+        await foreach (var entity in table.QueryAsync<TableEntity>())
+        {
+            if (entity.PartitionKey.Contains(keyPart, StringComparison.Ordinal) && entity.RowKey.Contains(stateName, StringComparison.OrdinalIgnoreCase))
+            {
+                sizes.Add(entity.Where(p => p.Key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+                    .Sum(p => p.Value switch { byte[] b => b.Length, BinaryData d => d.ToArray().Length, string t => Encoding.UTF8.GetByteCount(t), _ => 8 }));
+            }
+        }
+
+        return Assert.Single(sizes);
     }
 
     [Fact]

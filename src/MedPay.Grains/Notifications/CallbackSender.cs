@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 
 namespace MedPay.Grains.Notifications;
 
@@ -26,15 +28,61 @@ public interface ICallbackSender
 /// <summary>
 /// Posts the notification over HTTP; only a 2xx answer from the address itself counts as acknowledged. Give it a client
 /// whose handler does not follow redirects: a followed 307/308 re-posts the signed body to the new address before this
-/// class can refuse the answer.
+/// class can refuse the answer. With a <see cref="CallbackAddressPolicy"/>, an address it refuses (a plain http one outside
+/// Development; one whose name resolves to a private, loopback or link-local address, checked by
+/// <see cref="CreateHandler"/> before connecting) is never contacted: the attempt fails with
+/// <see cref="CallbackAddressPolicy.RefusedError"/>, which says nothing about the address.
 /// </summary>
-public sealed class HttpCallbackSender(HttpClient http, IClock clock) : ICallbackSender
+public sealed class HttpCallbackSender(HttpClient http, IClock clock, CallbackAddressPolicy? policy = null) : ICallbackSender
 {
     private const int MaxErrorLength = 200;
+
+    /// <summary>
+    /// A handler that follows no redirects and connects only to addresses <paramref name="policy"/> allows: it resolves
+    /// the host itself and checks every address before opening a socket, so the check holds for the address actually
+    /// used (no DNS rebinding between a check and the connection).
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(CallbackAddressPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var host = context.DnsEndPoint.Host;
+                var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
+                    ? [literal]
+                    : await Dns.GetHostAddressesAsync(host, cancellationToken);
+                if (addresses.Length == 0 || addresses.Any(a => !policy.AddressAllowed(host, a)))
+                {
+                    throw new CallbackAddressRefusedException();
+                }
+
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+    }
 
     public async Task<CallbackAttempt> SendAsync(CallbackMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (policy is not null && !policy.SchemeAllowed(message.Url))
+        {
+            return new(false, null, CallbackAddressPolicy.RefusedError);
+        }
+
         var timestamp = clock.UtcNow.ToUnixTimeSeconds();
         var signature = CallbackSignature.Sign(message.Secret, timestamp, message.Body);
 
@@ -58,6 +106,10 @@ public sealed class HttpCallbackSender(HttpClient http, IClock clock) : ICallbac
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             return new(false, null, Describe("timeout", e, message.Secret, signature));
+        }
+        catch (HttpRequestException e) when (e.InnerException is CallbackAddressRefusedException)
+        {
+            return new(false, null, CallbackAddressPolicy.RefusedError);
         }
         catch (HttpRequestException e)
         {
