@@ -128,6 +128,9 @@ public static class MedPayGrainServices
         services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
         services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.Section));
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
+        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>());
+        services.TryAddSingleton<IdentityProtector>();
         // Signatures carry wall-clock time: receivers check it against theirs.
         services.TryAddSingleton<ICallbackSender>(sp => new HttpCallbackSender(
             new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = sp.GetRequiredService<IOptions<NotificationOptions>>().Value.CallTimeout },
