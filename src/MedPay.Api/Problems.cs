@@ -10,7 +10,7 @@ public static class Problems
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.VoucherNotFound or ErrorCodes.OrderNotFound or ErrorCodes.MerchantNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.VoucherConflict or ErrorCodes.OrderConflict or ErrorCodes.OrderAlreadyPaid or ErrorCodes.OrderNotPayable or ErrorCodes.OrderCancelled
+        ErrorCodes.VoucherConflict or ErrorCodes.IdentityUnavailable or ErrorCodes.OrderConflict or ErrorCodes.OrderAlreadyPaid or ErrorCodes.OrderNotPayable or ErrorCodes.OrderCancelled
             or ErrorCodes.OrderExpired or ErrorCodes.OrderNotCancellable or ErrorCodes.OrderNotRefundable or ErrorCodes.RefundConflict
             or ErrorCodes.MerchantConflict or ErrorCodes.TooManyRefunds => StatusCodes.Status409Conflict,
         ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
@@ -20,7 +20,7 @@ public static class Problems
             or ErrorCodes.AuthOverAmount or ErrorCodes.VoucherSuspended or ErrorCodes.VoucherRevoked or ErrorCodes.Forbidden
             or ErrorCodes.RecentVerificationRequired or ErrorCodes.UserMismatch or ErrorCodes.MerchantMismatch => StatusCodes.Status403Forbidden,
         ErrorCodes.InsufficientBalance or ErrorCodes.PlatformDeclined or ErrorCodes.CashDeclined => StatusCodes.Status402PaymentRequired,
-        ErrorCodes.UnknownRegion or ErrorCodes.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
+        ErrorCodes.UnknownRegion or ErrorCodes.IdentityMismatch or ErrorCodes.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
         ErrorCodes.IdempotencyKeyInUse => StatusCodes.Status409Conflict,
         ErrorCodes.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,

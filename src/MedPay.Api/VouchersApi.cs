@@ -15,7 +15,7 @@ public static class VouchersApi
         var vouchers = app.MapGroup("/v1/vouchers").WithTags("Vouchers").RequireAuthorization(Policies.User);
         vouchers.MapPost("", OpenVoucherAsync).RequireAuthorization(Policies.VerifiedUser)
             .WithName("openVoucher").WithSummary("Open the caller's e-voucher")
-            .Accepts<OpenVoucherRequest>("application/json").Produces<VoucherResponse>(201).Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(409);
+            .Accepts<OpenVoucherRequest>("application/json").Produces<VoucherResponse>(201).Produces<VoucherResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(422).ProducesProblem(503);
         vouchers.MapGet("/{userId}", GetVoucherAsync).RequireAuthorization(Policies.VoucherReader)
             .WithName("getVoucher").WithSummary("Read a voucher: status, balance and the year's accumulators")
             .Produces<VoucherResponse>().ProducesProblem(404);
@@ -46,7 +46,8 @@ public static class VouchersApi
             return Problems.For(ErrorCodes.UserMismatch, "A person opens only their own e-voucher: userId must be the token's subject.");
         }
 
-        if (Missing(("fullName", body.FullName), ("nationalId", body.NationalId), ("insuredRegion", body.InsuredRegion), ("insuranceType", body.InsuranceType)) is { } missing)
+        // Region and insurance type come from the insurance platform; sent, they must agree with it.
+        if (Missing(("fullName", body.FullName), ("nationalId", body.NationalId)) is { } missing)
         {
             return missing;
         }
@@ -56,12 +57,13 @@ public static class VouchersApi
             return Problems.For(ErrorCodes.InvalidUserId, "userId must be 1 to 64 letters, digits, '_' or '-'.");
         }
 
-        if (Names.ParseInsuranceType(body.InsuranceType) is not { } type)
+        InsuranceType? type = null;
+        if (body.InsuranceType is not null && (type = Names.ParseInsuranceType(body.InsuranceType)) is null)
         {
             return Problems.For(ErrorCodes.InvalidInsuranceType, "insuranceType must be employee or resident.");
         }
 
-        var result = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(new(body.FullName!, body.NationalId!, body.InsuredRegion!, type));
+        var result = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(new(body.FullName!, body.NationalId!, body.InsuredRegion, type));
         if (!result.IsOk)
         {
             return Problems.For(result.Error!);

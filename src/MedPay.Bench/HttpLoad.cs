@@ -76,7 +76,7 @@ public static class HttpLoad
         var merchant = $"http-{run}";
         // Many users, each paying a few orders, as in the in-process scenarios.
         var users = Enumerable.Range(0, 2_000).Select(i => $"http-{run}-{i}").ToArray();
-        await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(Scenarios.BenchVoucher)));
+        await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(Scenarios.BenchVoucher())));
         var tokens = new Dictionary<string, string>();
         using (var http = new HttpClient { BaseAddress = api })
         {

@@ -15,9 +15,18 @@ public static class Scenarios
         new("C-MASK", "Face masks", ItemCategory.C, 500, 1),
     ];
 
-    /// <summary>Every bench user: a Hangzhou employee whose sandbox personal account holds 999,000 fen.</summary>
-    public static readonly OpenVoucherCommand BenchVoucher = new(
-        "Bench User", "33010619800101999" + MedPay.Grains.Domain.NationalId.CheckCharacter("33010619800101999"), "330100", InsuranceType.Employee);
+    private static int _people;
+
+    /// <summary>
+    /// A new bench person: a Hangzhou employee whose sandbox personal account holds 999,000 fen. One person has one
+    /// e-voucher, so every bench user is another person (district and birth date from a counter of this process).
+    /// </summary>
+    public static OpenVoucherCommand BenchVoucher()
+    {
+        var n = Interlocked.Increment(ref _people);
+        var first17 = $"3301{1 + n / 29_000 % 99:D2}{new DateOnly(1940, 1, 1).AddDays(n % 29_000):yyyyMMdd}999";
+        return new("Bench User", first17 + MedPay.Grains.Domain.NationalId.CheckCharacter(first17), "330100", InsuranceType.Employee);
+    }
 
     /// <summary>
     /// MedPay's payment as an application makes it: create the order, authorize, pay. One voucher per worker (a user
@@ -32,7 +41,7 @@ public static class Scenarios
         var users = await Task.WhenAll(Enumerable.Range(0, Math.Max(1_000, concurrency * 16)).Select(async i =>
         {
             var userId = $"bench-{run}-{i}";
-            var opened = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(BenchVoucher);
+            var opened = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(BenchVoucher());
             return opened.IsOk ? userId : throw new InvalidOperationException(opened.Error!.Message);
         }));
 

@@ -16,7 +16,15 @@ public static class ErrorCodes
     public const string UnknownRegion = "unknown_region";
     public const string InvalidInsuranceType = "invalid_insurance_type";
     public const string VoucherNotFound = "voucher_not_found";
+    /// <summary>No longer returned: re-opening an opened voucher answers the voucher, whatever identity is sent (no oracle).</summary>
     public const string VoucherConflict = "voucher_conflict";
+    /// <summary>The insured region or insurance type sent disagrees with the insurance platform's: nothing is opened.</summary>
+    public const string IdentityMismatch = "identity_mismatch";
+    /// <summary>
+    /// This identity cannot open an e-voucher for this user: it backs another user's voucher, or the platform insures no
+    /// such person. One code and one text for both, so that the answer does not tell which.
+    /// </summary>
+    public const string IdentityUnavailable = "identity_unavailable";
     public const string VoucherSuspended = "voucher_suspended";
     public const string VoucherRevoked = "voucher_revoked";
     public const string PlatformUnavailable = "platform_unavailable";

@@ -3,12 +3,16 @@ using System.Text;
 
 namespace MedPay.Contracts;
 
+/// <summary>
+/// Opens a user's e-voucher. Region and insurance type come from the insurance platform's person query; when the client
+/// sends them (optional) they must agree with it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.OpenVoucherCommand")]
 public sealed record OpenVoucherCommand(
     [property: Id(0)] string FullName,
     [property: Id(1)] string NationalId,
-    [property: Id(2)] string InsuredRegion,
-    [property: Id(3)] InsuranceType InsuranceType)
+    [property: Id(2)] string? InsuredRegion,
+    [property: Id(3)] InsuranceType? InsuranceType)
 {
     // ToString may end up in a log: it never shows the person's name or national ID.
     private bool PrintMembers(StringBuilder builder)
@@ -25,7 +29,7 @@ public sealed record YearAccumulators(
     [property: Id(1)] long DeductibleUsedFen,
     [property: Id(2)] long FundPaidFen);
 
-/// <summary>What a client may see of a voucher. The national ID is masked: first 6 and last 4 characters.</summary>
+/// <summary>What a client may see of a voucher. The national ID is masked: only its first and last characters.</summary>
 [GenerateSerializer, Immutable, Alias("medpay.VoucherView")]
 public sealed record VoucherView(
     [property: Id(0)] string UserId,

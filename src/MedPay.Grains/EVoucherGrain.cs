@@ -24,8 +24,11 @@ public sealed record VoucherState
     [Id(0)] public bool Opened { get; init; }
     [Id(1)] public string VoucherNo { get; init; } = "";
     [Id(2)] public string FullNameMasked { get; init; } = "";
+    /// <summary>Written before identity protection: an unkeyed SHA-256 of the name. No longer written; cleared on the next write.</summary>
     [Id(3)] public string FullNameFingerprint { get; init; } = "";
+    /// <summary>The national ID's mask: first and last character (vouchers opened earlier showed 6 + 4; rewritten on the next write).</summary>
     [Id(4)] public string NationalIdMasked { get; init; } = "";
+    /// <summary>Written before identity protection: an unkeyed SHA-256 of the ID. No longer written; cleared on the next write.</summary>
     [Id(5)] public string NationalIdFingerprint { get; init; } = "";
     [Id(6)] public string InsuredRegion { get; init; } = "";
     [Id(7)] public InsuranceType InsuranceType { get; init; }
@@ -46,12 +49,21 @@ public sealed record VoucherState
     [Id(16)] public ImmutableDictionary<string, Split> Refunds { get; init; } = ImmutableDictionary<string, Split>.Empty;
     /// <summary>The key this voucher's consent codes are signed with (see <see cref="ConsentToken"/>); never shown.</summary>
     [Id(17)] public byte[]? ConsentKey { get; init; }
+    /// <summary>The keyed lookup of the national ID (HMAC-SHA256 under <c>MedPay:Identity:LookupKey</c>); the key of the person's <see cref="IPersonGrain"/>.</summary>
+    [Id(18)] public string? NationalIdLookup { get; init; }
+    /// <summary>The keyed lookup of the full name.</summary>
+    [Id(19)] public string? FullNameLookup { get; init; }
+    /// <summary>The national ID, encrypted (AES-256-GCM, bound to this user id), for the rare lawful need; never shown.</summary>
+    [Id(20)] public SealedValue? NationalIdSealed { get; init; }
+    /// <summary>The full name, encrypted likewise.</summary>
+    [Id(21)] public SealedValue? FullNameSealed { get; init; }
 }
 
 public sealed class EVoucherGrain(
     [PersistentState("voucher", MedPayGrainServices.StorageName)] IPersistentState<VoucherState> state,
     RegionalPolicyCatalog policies,
     IInsurancePlatform platform,
+    IdentityProtector identity,
     IClock clock,
     IOptions<RecoveryOptions> recovery,
     ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain, IRemindable
@@ -66,8 +78,31 @@ public sealed class EVoucherGrain(
 
     private string UserId => this.GetPrimaryKeyString();
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A voucher opened before identity protection carries unkeyed hashes and the 6 + 4 mask: they are dropped from
+        // memory now, so the next write of this voucher no longer holds them (nothing stronger can replace them: the ID
+        // itself was never kept).
+        if (state.State is { Opened: true } legacy && (legacy.NationalIdFingerprint.Length > 0 || legacy.FullNameFingerprint.Length > 0 || legacy.NationalIdMasked.Contains("********", StringComparison.Ordinal)))
+        {
+            state.State = legacy with
+            {
+                NationalIdFingerprint = "",
+                FullNameFingerprint = "",
+                NationalIdMasked = legacy.NationalIdMasked.Length == 18 ? NationalId.Mask(legacy.NationalIdMasked) : legacy.NationalIdMasked,
+            };
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<Result<OpenVoucherResult>> OpenAsync(OpenVoucherCommand command) => state.DecideAsync(() => OpenOnceAsync(command));
 
+    /// <summary>
+    /// Opens the voucher once. The answer never tells whether a national ID belongs to someone: re-opening an opened
+    /// voucher answers it as it is, whatever identity is sent, comparing nothing; an identity that backs another user's
+    /// voucher gets the same refusal as one the platform does not insure.
+    /// </summary>
     private async Task<Result<OpenVoucherResult>> OpenOnceAsync(OpenVoucherCommand command)
     {
         if (ValidateIdentity(command) is { } invalid)
@@ -75,44 +110,66 @@ public sealed class EVoucherGrain(
             return invalid;
         }
 
-        var nationalId = command.NationalId.ToUpperInvariant();
         var current = state.State;
         if (current.Opened)
         {
-            var same = current.NationalIdFingerprint == NationalId.Fingerprint(nationalId)
-                && current.FullNameFingerprint == Fingerprint("name", command.FullName.Trim())
-                && current.InsuredRegion == command.InsuredRegion
-                && current.InsuranceType == command.InsuranceType;
-            return same
-                ? new OpenVoucherResult(View(current), Opened: false)
-                : new Failure(ErrorCodes.VoucherConflict, "This user already has an e-voucher opened for another identity.");
+            return new OpenVoucherResult(View(current), Opened: false);
         }
 
-        long balance;
+        var nationalId = command.NationalId.ToUpperInvariant();
+        var fullName = command.FullName.Trim();
+        PlatformPerson? person;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            balance = await platform.GetPersonalAccountBalanceAsync(nationalId, command.InsuredRegion, command.InsuranceType, timeout.Token);
+            person = await platform.FindPersonAsync(nationalId, timeout.Token);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             return new Failure(ErrorCodes.PlatformUnavailable, "The insurance platform did not answer; try again.");
         }
 
+        if (person is null)
+        {
+            return IdentityUnavailable();
+        }
+
+        if ((command.InsuredRegion is { } region && region != person.InsuredRegion) || (command.InsuranceType is { } type && type != person.InsuranceType))
+        {
+            return new Failure(ErrorCodes.IdentityMismatch, "The insured region or insurance type does not match the insurance platform's record of this person; leave them out to take the platform's.");
+        }
+
+        if (policies.Find(person.InsuredRegion).Error is { } noPolicy)
+        {
+            return noPolicy;
+        }
+
+        // Claim the person before opening: of two users opening with one national ID, even at once, only one binds it.
+        var lookup = NationalId.Lookup(nationalId, identity);
+        if (!await GrainFactory.GetGrain<IPersonGrain>(lookup).ClaimAsync(UserId))
+        {
+            logger.LogInformation("E-voucher of user {UserId} not opened: the identity is unavailable", UserId);
+            return IdentityUnavailable();
+        }
+
         var now = clock.UtcNow;
         var opened = current with
         {
             Opened = true,
-            VoucherNo = $"EV{command.InsuredRegion}{RandomNumberGenerator.GetInt32(0, 1_000_000_000):D9}{RandomNumberGenerator.GetInt32(0, 10)}",
-            FullNameMasked = MaskName(command.FullName.Trim()),
-            FullNameFingerprint = Fingerprint("name", command.FullName.Trim()),
+            VoucherNo = $"EV{person.InsuredRegion}{RandomNumberGenerator.GetInt32(0, 1_000_000_000):D9}{RandomNumberGenerator.GetInt32(0, 10)}",
+            FullNameMasked = MaskName(fullName),
+            FullNameFingerprint = "",
+            FullNameLookup = identity.Lookup("name", fullName),
+            FullNameSealed = identity.Seal(fullName, SealContext("name")),
             NationalIdMasked = NationalId.Mask(nationalId),
-            NationalIdFingerprint = NationalId.Fingerprint(nationalId),
-            InsuredRegion = command.InsuredRegion,
-            InsuranceType = command.InsuranceType,
+            NationalIdFingerprint = "",
+            NationalIdLookup = lookup,
+            NationalIdSealed = identity.Seal(nationalId, SealContext("nid")),
+            InsuredRegion = person.InsuredRegion,
+            InsuranceType = person.InsuranceType,
             Status = VoucherStatus.Active,
-            OpeningBalanceFen = balance,
-            BalanceFen = balance,
+            OpeningBalanceFen = person.PersonalAccountBalanceFen,
+            BalanceFen = person.PersonalAccountBalanceFen,
             Accumulators = new(now.Year, 0, 0),
             OpenedAt = now,
             ConsentKey = RandomNumberGenerator.GetBytes(32),
@@ -121,6 +178,12 @@ public sealed class EVoucherGrain(
         logger.LogInformation("Opened e-voucher {VoucherNo} for user {UserId} in region {Region}", opened.VoucherNo, UserId, opened.InsuredRegion);
         return new OpenVoucherResult(View(opened), Opened: true);
     }
+
+    /// <summary>What an encrypted field of this voucher is bound to: a sealed value copied to another voucher or field does not decrypt.</summary>
+    private string SealContext(string field) => $"voucher/{UserId}/{field}";
+
+    private static Failure IdentityUnavailable() =>
+        new(ErrorCodes.IdentityUnavailable, "This identity cannot open an e-voucher for this user.");
 
     public Task<Result<VoucherView>> GetAsync() =>
         Task.FromResult<Result<VoucherView>>(state.State.Opened ? View(state.State) : NotFound());
@@ -396,12 +459,17 @@ public sealed class EVoucherGrain(
             return badId;
         }
 
-        if (!Enum.IsDefined(command.InsuranceType))
+        if (command.InsuranceType is { } type && !Enum.IsDefined(type))
         {
             return new(ErrorCodes.InvalidInsuranceType, "insuranceType must be employee or resident.");
         }
 
-        return policies.Find(command.InsuredRegion).Error;
+        if (command.InsuredRegion is not null && !RegionalPolicyCatalog.IsRegionCode(command.InsuredRegion))
+        {
+            return new(ErrorCodes.InvalidRegion, "The insured region must be a 6-digit code.");
+        }
+
+        return null;
     }
 
     private static Failure? Usable(VoucherState voucher) => voucher switch
@@ -432,5 +500,4 @@ public sealed class EVoucherGrain(
 
     private static string HashCode(string code) => Fingerprints.AuthCode(code);
 
-    private static string Fingerprint(string purpose, string value) => Fingerprints.Of(purpose, value);
 }

@@ -147,6 +147,9 @@ public static class MedPayGrainServices
         services.TryAddSingleton(sp => new CallbackAddressPolicy(
             sp.GetRequiredService<IOptions<NotificationOptions>>().Value.AllowedCallbackHosts,
             sp.GetService<IHostEnvironment>()?.IsDevelopment() ?? false));
+        services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>());
+        services.TryAddSingleton<IdentityProtector>();
         // Signatures carry wall-clock time: receivers check it against theirs.
         services.TryAddSingleton<ICallbackSender>(sp => new HttpCallbackSender(
             new HttpClient(HttpCallbackSender.CreateHandler(sp.GetRequiredService<CallbackAddressPolicy>())) { Timeout = sp.GetRequiredService<IOptions<NotificationOptions>>().Value.CallTimeout },

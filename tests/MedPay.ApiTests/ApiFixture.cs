@@ -160,7 +160,8 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Clustering:GatewayPort"] = gatewayPort.ToString(),
         };
 
-        // Development, as under the run command (plain http callbacks are allowed there).
+        // Development, as under the run command: plain http callbacks are allowed, and the silo accepts the development
+        // identity keys of silosettings.json.
         var silo = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         silo.Configuration.AddMedPaySiloSettings().AddInMemoryCollection(cluster).AddInMemoryCollection(new Dictionary<string, string?>
         {

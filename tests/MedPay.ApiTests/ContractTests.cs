@@ -118,6 +118,7 @@ public sealed class ContractTests(ApiFixture fixture)
     {
         var userId = ApiSteps.Unique("u");
         var nationalId = Ids.WithSequence(42);
+        var otherId = Ids.WithSequence(43);
         var texts = new List<string>();
         var request = new { userId, fullName = "王五", nationalId, insuredRegion = "330100", insuranceType = "employee" };
         foreach (var response in new[]
@@ -127,29 +128,40 @@ public sealed class ContractTests(ApiFixture fixture)
             await _http.GetAsync($"/v1/vouchers/{userId}"),
             await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended" }),
             await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }),
-            // Another identity for the same user is a conflict; its problem must not echo either number.
-            await _http.PostAsJsonAsync("/v1/vouchers", request with { nationalId = Ids.WithSequence(43) }),
+            // Another identity for the same user answers the voucher as it is; it must not echo either number.
+            await _http.PostAsJsonAsync("/v1/vouchers", request with { nationalId = otherId }),
         })
         {
             texts.Add(await response.Content.ReadAsStringAsync());
         }
 
-        var masked = nationalId[..6] + "********" + nationalId[^4..];
-        Assert.All(texts, text => Assert.DoesNotContain(nationalId[..14], text, StringComparison.Ordinal));
-        Assert.All(texts, text => Assert.DoesNotContain(Ids.WithSequence(43)[..14], text, StringComparison.Ordinal));
-        Assert.All(texts.Take(5), text => Assert.Contains($"\"nationalIdMasked\":\"{masked}\"", text, StringComparison.Ordinal));
-        Assert.Equal("voucher_conflict", JsonDocument.Parse(texts[5]).RootElement.GetProperty("code").GetString());
+        var masked = Ids.Masked(nationalId);
+        Assert.Equal(nationalId[0] + "****************" + nationalId[17], masked);
+        foreach (var birthDate in new[] { nationalId[6..14], otherId[6..14] })
+        {
+            Assert.All(texts, text => Assert.DoesNotContain(birthDate, text, StringComparison.Ordinal));
+        }
+
+        Assert.All(texts, text => Assert.Contains($"\"nationalIdMasked\":\"{masked}\"", text, StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Opening_the_same_user_for_another_identity_is_409_voucher_conflict_and_keeps_the_first()
+    public async Task Reopening_for_another_identity_answers_the_first_voucher_and_changes_nothing()
     {
         var userId = ApiSteps.Unique("u");
+        var otherId = Ids.WithSequence(11);
         var request = new { userId, fullName = "赵六", nationalId = Ids.WithSequence(10), insuredRegion = "330100", insuranceType = "employee" };
         var opened = await Expect.StatusAsync(await _http.PostAsJsonAsync("/v1/vouchers", request), HttpStatusCode.Created);
 
-        await Expect.ProblemAsync(await _http.PostAsJsonAsync("/v1/vouchers", request with { nationalId = Ids.WithSequence(11) }), HttpStatusCode.Conflict, "voucher_conflict");
-        await Expect.ProblemAsync(await _http.PostAsJsonAsync("/v1/vouchers", request with { insuranceType = "resident" }), HttpStatusCode.Conflict, "voucher_conflict");
+        foreach (var again in new[] { request with { nationalId = otherId }, request with { insuranceType = "resident" }, request with { fullName = "钱七" } })
+        {
+            var answer = await Expect.StatusAsync(await _http.PostAsJsonAsync("/v1/vouchers", again), HttpStatusCode.OK);
+            Assert.Equal(opened.GetRawText(), answer.GetRawText());
+        }
+
+        // The other identity was not bound to anyone: its person opens a voucher of their own.
+        var owner = ApiSteps.Unique("u");
+        await Expect.StatusAsync(await _http.PostAsJsonAsync("/v1/vouchers", request with { userId = owner, nationalId = otherId }), HttpStatusCode.Created);
 
         var after = await _api.VoucherAsync(userId);
         Assert.Equal(opened.GetProperty("voucherNo").GetString(), after.GetProperty("voucherNo").GetString());
@@ -353,7 +365,7 @@ public sealed class ContractTests(ApiFixture fixture)
         Assert.StartsWith("EV330100", voucher.GetProperty("voucherNo").GetString(), StringComparison.Ordinal);
         Assert.Equal("330100", voucher.GetProperty("insuredRegion").GetString());
         Assert.Equal("employee", voucher.GetProperty("insuranceType").GetString());
-        Assert.Equal(nationalId[..6] + "********" + nationalId[^4..], voucher.GetProperty("nationalIdMasked").GetString());
+        Assert.Equal(Ids.Masked(nationalId), voucher.GetProperty("nationalIdMasked").GetString());
         Assert.Equal(fullNameMasked, voucher.GetProperty("fullNameMasked").GetString());
         Expect.Fen(voucher, "personalAccountBalanceFen");
         Expect.Fen(voucher, "reservedFen");

@@ -46,7 +46,18 @@ public sealed class PaymentFlowTests(ApiFixture fixture)
 
 public static class Ids
 {
-    /// <summary>A valid national ID whose sandbox personal-account balance is <paramref name="sequence"/> × 1,000 fen.</summary>
-    public static string WithSequence(int sequence) =>
-        $"33010619800101{sequence:D3}" + MedPay.Grains.Domain.NationalId.CheckCharacter($"33010619800101{sequence:D3}");
+    private static int _people;
+
+    /// <summary>
+    /// A valid Hangzhou (330106) national ID of a new person (one person has one e-voucher: the birth date differs on
+    /// every call in this process) whose sandbox personal-account balance is <paramref name="sequence"/> × 1,000 fen.
+    /// </summary>
+    public static string WithSequence(int sequence)
+    {
+        var first17 = $"330106{new DateOnly(1940, 1, 1).AddDays(Interlocked.Increment(ref _people) % 29_000):yyyyMMdd}{sequence:D3}";
+        return first17 + MedPay.Grains.Domain.NationalId.CheckCharacter(first17);
+    }
+
+    /// <summary>The mask every response shows: the first and the last character only.</summary>
+    public static string Masked(string nationalId) => nationalId[..1] + new string('*', 16) + nationalId[^1..].ToUpperInvariant();
 }

@@ -49,7 +49,14 @@ public sealed class Scenario(IGrainFactory grains)
     public async Task<(string UserId, VoucherView Voucher)> OpenVoucherAsync(int sequence = 500, string region = "330100", InsuranceType type = InsuranceType.Employee)
     {
         var userId = TestWorld.Unique("u");
-        var opened = await Voucher(userId).OpenAsync(new("张三", TestWorld.NationalIdWithSequence(sequence), region, type));
+        // The platform decides who the person is: an ID of a district of the region, scripted as a resident when asked.
+        var nationalId = TestWorld.NationalIdWithSequence(sequence, region[..4] + "06");
+        if (type != InsuranceType.Employee)
+        {
+            TestWorld.Script.Person(nationalId, new(type));
+        }
+
+        var opened = await Voucher(userId).OpenAsync(new("张三", nationalId, region, type));
         Assert.True(opened.IsOk, opened.Error?.ToString());
         return (userId, opened.Value!.Voucher);
     }

@@ -35,9 +35,15 @@ public static class TestWorld
     public static string StorageConnectionString =>
         Environment.GetEnvironmentVariable("MedPay__Storage__ConnectionString") is { Length: > 0 } configured ? configured : "UseDevelopmentStorage=true";
 
-    /// <summary>A valid national ID whose sandbox personal-account balance (employees) is <paramref name="sequence"/> × 1,000 fen.</summary>
-    public static string NationalIdWithSequence(int sequence, string region = "330106", string birth = "19800101")
+    private static int _people;
+
+    /// <summary>
+    /// A valid national ID of a new person (one person has one e-voucher: the birth date differs on every call in this
+    /// process unless given) whose sandbox personal-account balance (employees) is <paramref name="sequence"/> × 1,000 fen.
+    /// </summary>
+    public static string NationalIdWithSequence(int sequence, string region = "330106", string? birth = null)
     {
+        birth ??= new DateOnly(1940, 1, 1).AddDays(Interlocked.Increment(ref _people) % 29_000).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
         var first17 = $"{region}{birth}{sequence:D3}";
         return first17 + NationalId.CheckCharacter(first17);
     }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 
@@ -117,66 +119,83 @@ public sealed class NationalIdTests
         AssertInvalid("11010519941231002X");
     }
 
+    private static IdentityProtector Protector(string? lookupKey = null) => new(new IdentityOptions
+    {
+        EncryptionKeyId = "k1",
+        EncryptionKey = Convert.ToBase64String(new byte[32]),
+        LookupKey = lookupKey ?? IdentityOptions.DevelopmentLookupKey,
+    });
+
     [Fact]
-    public void Mask_shows_the_first_6_and_the_last_4_characters_only()
+    public void Mask_shows_the_first_and_the_last_character_only()
     {
         var masked = NationalId.Mask(KnownValid);
 
-        Assert.Equal("110105********002X", masked);
+        Assert.Equal("1****************X", masked);
         Assert.Equal(18, masked.Length);
+        Assert.Equal("1****************X", NationalId.Mask("11010519491231002x"));
     }
 
     [Theory]
     [InlineData("11010519491231002X", "19491231")]
     [InlineData("33010619900307123", "19900307")]
     [InlineData("31010120000229456", "20000229")]
-    public void Mask_never_shows_the_birth_date(string id, string birthDate)
+    public void Mask_never_shows_the_birth_date_or_the_sequence(string id, string birthDate)
     {
         var nationalId = id.Length == 18 ? id : WithCheck(id);
         var masked = NationalId.Mask(nationalId);
 
-        Assert.DoesNotContain(birthDate, masked, StringComparison.Ordinal);
         Assert.DoesNotContain(birthDate[2..], masked, StringComparison.Ordinal);
-        Assert.Equal(new string('*', 8), masked[6..14]);
-        Assert.Equal(nationalId[..6], masked[..6]);
-        Assert.Equal(nationalId[14..], masked[14..]);
+        Assert.Equal(new string('*', 16), masked[1..17]);
+        Assert.Equal(nationalId[0], masked[0]);
+        Assert.Equal(nationalId[17], masked[17]);
     }
 
     [Fact]
-    public void Fingerprint_is_stable()
+    public void Lookup_is_stable_and_does_not_depend_on_the_case_of_the_check_character()
     {
-        var first = NationalId.Fingerprint(KnownValid);
-        var second = NationalId.Fingerprint(string.Concat(KnownValid.AsSpan(0, 9), KnownValid.AsSpan(9)));
+        var protector = Protector();
+        var first = NationalId.Lookup(KnownValid, protector);
 
-        Assert.Equal(first, second);
+        Assert.Equal(first, NationalId.Lookup(string.Concat(KnownValid.AsSpan(0, 9), KnownValid.AsSpan(9)), protector));
+        Assert.Equal(first, NationalId.Lookup("11010519491231002x", protector));
         Assert.Equal(64, first.Length);
         Assert.True(first.All(char.IsAsciiHexDigitLower));
     }
 
     [Fact]
-    public void Fingerprint_does_not_depend_on_the_case_of_the_check_character()
+    public void Lookup_is_keyed_the_same_id_under_another_key_gives_another_lookup()
     {
-        Assert.Equal(NationalId.Fingerprint("11010519491231002X"), NationalId.Fingerprint("11010519491231002x"));
+        var other = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+        Assert.NotEqual(NationalId.Lookup(KnownValid, Protector()), NationalId.Lookup(KnownValid, Protector(other)));
     }
 
     [Fact]
-    public void Fingerprint_differs_between_ids()
+    public void Lookup_is_not_an_unkeyed_hash_of_the_id()
     {
+        var lookup = NationalId.Lookup(KnownValid, Protector());
+        foreach (var text in new[] { KnownValid, "medpay.nid:" + KnownValid })
+        {
+            Assert.NotEqual(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))), lookup);
+        }
+    }
+
+    [Fact]
+    public void Lookup_differs_between_ids()
+    {
+        var protector = Protector();
         var ids = Enumerable.Range(0, 200).Select(sequence => WithCheck($"33010619900307{sequence:D3}")).ToList();
         ids.Add(KnownValid);
 
-        var fingerprints = ids.Select(NationalId.Fingerprint).ToHashSet(StringComparer.Ordinal);
-
-        Assert.Equal(ids.Count, fingerprints.Count);
+        Assert.Equal(ids.Count, ids.Select(id => NationalId.Lookup(id, protector)).ToHashSet(StringComparer.Ordinal).Count);
     }
 
     [Fact]
-    public void Fingerprint_does_not_contain_the_id_or_its_birth_date()
+    public void City_code_is_the_first_four_digits_and_00()
     {
-        var fingerprint = NationalId.Fingerprint(KnownValid);
-
-        Assert.DoesNotContain("19491231", fingerprint, StringComparison.Ordinal);
-        Assert.DoesNotContain(KnownValid, fingerprint, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("330100", NationalId.CityCode("330106199003079870"));
+        Assert.Equal("310100", NationalId.CityCode("310101200002294561"));
     }
 
     private static void AssertInvalid(string? nationalId)

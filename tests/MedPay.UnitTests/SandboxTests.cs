@@ -267,13 +267,16 @@ public sealed class SandboxTests
     }
 
     [Fact]
-    public async Task The_personal_account_balance_lookup_uses_BalanceFor()
+    public async Task The_person_query_gives_the_city_of_the_id_an_employee_and_BalanceFor_unless_scripted()
     {
-        var employee = await _platform.GetPersonalAccountBalanceAsync("11010519491231002X", "110105", InsuranceType.Employee, CancellationToken.None);
-        var resident = await _platform.GetPersonalAccountBalanceAsync("11010519491231002X", "110105", InsuranceType.Resident, CancellationToken.None);
+        var beijing = await _platform.FindPersonAsync("11010519491231002X", CancellationToken.None);
+        Assert.Equal(new PlatformPerson("110100", InsuranceType.Employee, 2_000), beijing);
+        Assert.Equal(new PlatformPerson("330100", InsuranceType.Employee, 987_000), await _platform.FindPersonAsync("330106199003079870", CancellationToken.None));
 
-        Assert.Equal(2_000, employee);
-        Assert.Equal(0, resident);
+        _script.Person("330106199003079870", new(InsuranceType.Resident));
+        Assert.Equal(new PlatformPerson("330100", InsuranceType.Resident, 0), await _platform.FindPersonAsync("330106199003079870", CancellationToken.None));
+        _script.Person("11010519491231002X", new(Insured: false));
+        Assert.Null(await _platform.FindPersonAsync("11010519491231002x", CancellationToken.None));
     }
 
     // ---- cash channel ----

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using MedPay.Contracts;
 
 namespace MedPay.Grains.Domain;
@@ -50,12 +48,17 @@ public static class NationalId
         return CheckCharacters[sum % 11];
     }
 
-    /// <summary>First 6 and last 4 characters shown; nothing else.</summary>
-    public static string Mask(string nationalId) => string.Concat(nationalId.AsSpan(0, 6), "********", nationalId.AsSpan(14, 4));
+    /// <summary>
+    /// Only the first and the last character shown, e.g. <c>3****************9</c>: neither the birth date nor the
+    /// sequence (with the old mask, first 6 and last 4, the birth date was all that was left to guess).
+    /// </summary>
+    public static string Mask(string nationalId) => string.Concat(nationalId.AsSpan(0, 1), new string('*', 16), nationalId.AsSpan(17, 1)).ToUpperInvariant();
 
-    /// <summary>A one-way fingerprint to recognise the same person again without keeping the number.</summary>
-    public static string Fingerprint(string nationalId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("medpay.nid:" + nationalId.ToUpperInvariant())));
+    /// <summary>The keyed lookup that recognises the same person again (HMAC-SHA256 under <c>MedPay:Identity:LookupKey</c>).</summary>
+    public static string Lookup(string nationalId, IdentityProtector protector) => protector.Lookup("nid", nationalId.ToUpperInvariant());
+
+    /// <summary>The city-level division of the ID's 6-digit region code: <c>330106</c> → <c>330100</c>.</summary>
+    public static string CityCode(string nationalId) => string.Concat(nationalId.AsSpan(0, 4), "00");
 
     private static Failure Invalid(string why) => new(ErrorCodes.InvalidNationalId, $"The national ID is not valid: it {why}.");
 }

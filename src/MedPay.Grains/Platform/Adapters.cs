@@ -16,10 +16,14 @@ public sealed record PlatformSettleRequest(string SettlementId, string OrderId, 
 /// <summary>What the platform says of a settlement; amounts are the platform's own figures.</summary>
 public sealed record PlatformReply(PlatformOutcome Outcome, string? Reference, long FundFen, long PersonalAccountFen, string? Reason);
 
-/// <summary>The national insurance platform: personal account look-up, settlement (6202), query (6301), reversal (6401).</summary>
+/// <summary>Who the platform says a person is: where and how they are insured, and their personal account's balance.</summary>
+public sealed record PlatformPerson(string InsuredRegion, InsuranceType InsuranceType, long PersonalAccountBalanceFen);
+
+/// <summary>The national insurance platform: person query, settlement (6202), query (6301), reversal (6401).</summary>
 public interface IInsurancePlatform
 {
-    Task<long> GetPersonalAccountBalanceAsync(string nationalId, string insuredRegion, InsuranceType insuranceType, CancellationToken cancellationToken);
+    /// <summary>The insured person with this national ID, or null if the platform insures no such person.</summary>
+    Task<PlatformPerson?> FindPersonAsync(string nationalId, CancellationToken cancellationToken);
 
     /// <summary>Settles once per settlement id: a repeat returns the first outcome.</summary>
     Task<PlatformReply> SettleAsync(PlatformSettleRequest request, CancellationToken cancellationToken);

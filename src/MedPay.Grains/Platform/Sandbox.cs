@@ -33,7 +33,14 @@ public sealed class SandboxScript
     private readonly ConcurrentDictionary<string, SandboxRule> _platformRefunds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SandboxRule> _cashRefunds = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, SandboxPerson> _people = new(StringComparer.OrdinalIgnoreCase);
+
     public void Platform(string orderId, SandboxRule rule) => _platform[orderId] = rule;
+
+    /// <summary>Scripts who the platform says the person with this national ID is (by default: an employee of the ID's city).</summary>
+    public void Person(string nationalId, SandboxPerson person) => _people[nationalId] = person;
+
+    internal SandboxPerson? PersonFor(string nationalId) => _people.GetValueOrDefault(nationalId);
 
     public void Cash(string orderId, SandboxRule rule) => _cash[orderId] = rule;
 
@@ -85,7 +92,14 @@ public sealed class SandboxScript
 }
 
 /// <summary>
-/// A deterministic, in-process insurance platform. The personal-account balance of an employee is the national ID's
+/// A scripted person: <paramref name="InsuranceType"/> and <paramref name="InsuredRegion"/> replace the defaults when given;
+/// <paramref name="Insured"/> false makes the platform know no such person; <paramref name="Delay"/> holds the answer.
+/// </summary>
+public sealed record SandboxPerson(InsuranceType? InsuranceType = null, string? InsuredRegion = null, bool Insured = true, TimeSpan Delay = default);
+
+/// <summary>
+/// A deterministic, in-process insurance platform. A person is insured in the city of the national ID's region code
+/// (<c>330106</c> → <c>330100</c>) as an employee, unless scripted (<see cref="SandboxScript.Person"/>). The personal-account balance of an employee is the national ID's
 /// 3-digit sequence number (characters 15 to 17) × 1,000 fen; residents have no personal account (0).
 /// </summary>
 public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsurancePlatform
@@ -105,8 +119,23 @@ public sealed class SandboxInsurancePlatform(SandboxScript script) : IInsuranceP
     public static long BalanceFor(string nationalId, InsuranceType insuranceType) =>
         insuranceType == InsuranceType.Employee ? int.Parse(nationalId.AsSpan(14, 3)) * 1_000L : 0;
 
-    public Task<long> GetPersonalAccountBalanceAsync(string nationalId, string insuredRegion, InsuranceType insuranceType, CancellationToken cancellationToken) =>
-        Task.FromResult(BalanceFor(nationalId, insuranceType));
+    public async Task<PlatformPerson?> FindPersonAsync(string nationalId, CancellationToken cancellationToken)
+    {
+        var id = nationalId.ToUpperInvariant();
+        var scripted = script.PersonFor(id);
+        if (scripted is { Delay: var delay } && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        if (scripted is { Insured: false })
+        {
+            return null;
+        }
+
+        var type = scripted?.InsuranceType ?? InsuranceType.Employee;
+        return new PlatformPerson(scripted?.InsuredRegion ?? Domain.NationalId.CityCode(id), type, BalanceFor(id, type));
+    }
 
     public async Task<PlatformReply> SettleAsync(PlatformSettleRequest request, CancellationToken cancellationToken)
     {
