@@ -40,7 +40,8 @@ public sealed class BenchSilo : IAsyncDisposable
     public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId)
     {
         var gatewayPort = FreePort();
-        var builder = Host.CreateApplicationBuilder();
+        // Development: the sandbox platform and memory storage are refused in Production.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("MedPay", LogLevel.Error);
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.None);
