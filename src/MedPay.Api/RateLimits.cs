@@ -164,7 +164,7 @@ public static class RateLimits
 
     private static bool IsSensitive(HttpContext context) =>
         HttpMethods.IsPost(context.Request.Method)
-        && (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is "/v1/vouchers" or "/v1/vouchers/{userId}/authorizations";
+        && (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText?.TrimEnd('/') is "/v1/vouchers" or "/v1/vouchers/{userId}/authorizations";
 
     /// <summary>Health probes, and in Development the embedded token issuer (tests and the benchmark mint thousands of tokens).</summary>
     private static bool IsExempt(PathString path, bool development) =>

@@ -16,12 +16,19 @@ public sealed class StartupTests
         {
             ["MedPay:Storage:Provider"] = "Memory",
             ["MedPay:Clustering:ServiceId"] = "startup-" + Guid.NewGuid().ToString("N")[..8],
-            ["MedPay:Clustering:SiloPort"] = "0",
-            ["MedPay:Clustering:GatewayPort"] = "0",
+            ["MedPay:Clustering:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MedPay:Clustering:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         }).AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.UseOrleans(s => s.UseMedPayClustering(builder.Configuration).AddMedPay(builder.Configuration));
         return builder.Build();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Every reason the host gave for not starting (one failing options class, or several).</summary>
