@@ -37,10 +37,12 @@ public static class MedPayApi
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMedPayDataProtection(builder.Configuration);
         builder.AddMedPayAuth();
+        builder.AddMedPayServerLimits().AddMedPayHygiene().Services.AddMedPayRateLimits();
 
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync });
+        app.UseMedPayHygiene();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync }.WithClientErrorsQuiet());
         app.UseStatusCodePages(async context =>
         {
             var response = context.HttpContext.Response;
@@ -62,7 +64,9 @@ public static class MedPayApi
         app.UseRouting();
         // Keys are scoped to the authenticated caller, so idempotency runs after authorization: a refused request
         // never reaches it.
+        app.UseMedPayClientLimits();
         app.UseMedPayAuth();
+        app.UseMedPayPrincipalLimits();
         app.UseMiddleware<IdempotencyMiddleware>();
         app.MapOpenApi().AllowAnonymous();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();

@@ -27,6 +27,7 @@ public static class Problems
         "method_not_allowed" => StatusCodes.Status405MethodNotAllowed,
         ErrorCodes.PlatformUnavailable or "service_unavailable" => StatusCodes.Status503ServiceUnavailable,
         "internal_error" => StatusCodes.Status500InternalServerError,
+        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status400BadRequest,
     };
 

@@ -40,7 +40,8 @@ public sealed class BenchSilo : IAsyncDisposable
     public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId)
     {
         var gatewayPort = FreePort();
-        // Development: the bench silo runs on the development identity keys of silosettings.json.
+        // Development: the bench silo runs on the development identity keys of silosettings.json, with the sandbox platform
+        // and memory storage, which Production refuses.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("MedPay", LogLevel.Error);

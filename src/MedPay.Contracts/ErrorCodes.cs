@@ -91,4 +91,7 @@ public static class ErrorCodes
     public const string InvalidIdempotencyKey = "invalid_idempotency_key";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string IdempotencyKeyInUse = "idempotency_key_in_use";
+
+    // Abuse
+    public const string RateLimited = "rate_limited";
 }

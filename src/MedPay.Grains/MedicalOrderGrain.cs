@@ -106,8 +106,17 @@ public sealed class MedicalOrderGrain(
 
     public Task<Result<CreateOrderResult>> CreateAsync(CreateOrderCommand command) => state.DecideAsync(() => CreateOnceAsync(command), Reloaded);
 
-    public Task<Result<OrderView>> GetAsync() =>
-        Task.FromResult<Result<OrderView>>(_durable.Command is null ? NotFound() : View(_durable));
+    public Task<Result<OrderView>> GetAsync()
+    {
+        if (_durable.Command is null)
+        {
+            // A look-up of an order that does not exist keeps nothing in memory.
+            this.DeactivateOnIdle();
+            return Task.FromResult<Result<OrderView>>(NotFound());
+        }
+
+        return Task.FromResult<Result<OrderView>>(View(_durable));
+    }
 
     public Task<Result<PaymentResult>> PayAsync(PayOrderCommand command) => state.DecideAsync(() => PayOnceAsync(command), Reloaded);
 

@@ -98,12 +98,28 @@ public sealed class MerchantGrain(
         return View(state.State);
     });
 
-    public Task<Result<MerchantView>> GetAsync() =>
-        Task.FromResult<Result<MerchantView>>(state.State.Registered ? View(state.State) : NotFound());
+    public Task<Result<MerchantView>> GetAsync()
+    {
+        if (!state.State.Registered)
+        {
+            this.DeactivateOnIdle();
+            return Task.FromResult<Result<MerchantView>>(NotFound());
+        }
 
-    public Task<bool> VerifyAsync(string apiKey) => Task.FromResult(
-        state.State.Registered
-        && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(HashKey(apiKey ?? "")), Encoding.ASCII.GetBytes(state.State.ApiKeyHash)));
+        return Task.FromResult<Result<MerchantView>>(View(state.State));
+    }
+
+    public Task<bool> VerifyAsync(string apiKey)
+    {
+        if (!state.State.Registered)
+        {
+            // A credential naming a merchant that does not exist (guessed by anyone) keeps nothing in memory.
+            this.DeactivateOnIdle();
+            return Task.FromResult(false);
+        }
+
+        return Task.FromResult(CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(HashKey(apiKey ?? "")), Encoding.ASCII.GetBytes(state.State.ApiKeyHash)));
+    }
 
     public Task<CallbackTarget?> GetCallbackTargetAsync() =>
         Task.FromResult(state.State.Registered ? new CallbackTarget(state.State.CallbackUrl, state.State.WebhookSecret) : null);

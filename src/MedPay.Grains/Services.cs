@@ -138,12 +138,21 @@ public static class MedPayGrainServices
     /// <summary>Registers what the grains need: policies, clock, gateway options and (unless already registered) the sandbox platform and cash channel.</summary>
     public static IServiceCollection AddMedPayGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RegionalPolicyOptions>().Bind(configuration.GetSection(RegionalPolicyOptions.Section));
-        services.AddOptions<PaymentGatewayOptions>().Bind(configuration.GetSection(PaymentGatewayOptions.Section));
-        services.AddOptions<RecoveryOptions>().Bind(configuration.GetSection(RecoveryOptions.Section));
-        services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
-        services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.Section));
-        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
+        // Every setting is checked when the silo starts: a bad one stops it with a message, not a 500 later.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RegionalPolicyOptions>, RegionalPolicyOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlatformOptions>, PlatformOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaymentGatewayOptions>, GrainOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecoveryOptions>, GrainOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, GrainOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, GrainOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, GrainOptionsValidator>());
+        services.AddOptions<RegionalPolicyOptions>().Bind(configuration.GetSection(RegionalPolicyOptions.Section)).ValidateOnStart();
+        services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section)).ValidateOnStart();
+        services.AddOptions<PaymentGatewayOptions>().Bind(configuration.GetSection(PaymentGatewayOptions.Section)).ValidateOnStart();
+        services.AddOptions<RecoveryOptions>().Bind(configuration.GetSection(RecoveryOptions.Section)).ValidateOnStart();
+        services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section)).ValidateOnStart();
+        services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.Section)).ValidateOnStart();
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateOnStart();
         services.TryAddSingleton(sp => new CallbackAddressPolicy(
             sp.GetRequiredService<IOptions<NotificationOptions>>().Value.AllowedCallbackHosts,
             sp.GetService<IHostEnvironment>()?.IsDevelopment() ?? false));

@@ -1,8 +1,10 @@
 using System.Net;
 using Azure.Data.Tables;
+using MedPay.Contracts;
 using MedPay.Grains;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -30,6 +32,9 @@ public static class MedPaySilo
     {
         silo.UseMedPayClusterTls(configuration);
         silo.Services.AddMedPayGrainServices(configuration);
+        silo.Services.AddOptions<ClusterTlsOptions>().Bind(configuration.GetSection(ClusterTlsOptions.Section));
+        silo.Services.AddSingleton<IValidateOptions<SiloStorageOptions>, SiloProductionValidator>();
+        silo.Services.AddOptions<SiloStorageOptions>().Bind(configuration.GetSection(SiloStorageOptions.Section)).ValidateOnStart();
         var storage = configuration.GetSection("MedPay:Storage");
         switch (storage["Provider"] ?? "AzureTable")
         {

@@ -137,6 +137,13 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>
+    /// Rate limits the whole suite stays under: it runs from one address, answers many 401s on purpose and opens many
+    /// vouchers as few users. RateLimitTests run a second API with small limits.
+    /// </summary>
+    public static readonly string[] RelaxedLimits =
+        ["--MedPay:RateLimits:PerPrincipal=100000", "--MedPay:RateLimits:AnonymousPerAddress=100000", "--MedPay:RateLimits:FailedAuthPerAddress=100000", "--MedPay:RateLimits:SensitivePerPrincipal=100000"];
+
     /// <summary>The command-line settings that point an API at this fixture's cluster.</summary>
     public string[] ClusterArgs { get; private set; } = [];
 
@@ -160,8 +167,8 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Clustering:GatewayPort"] = gatewayPort.ToString(),
         };
 
-        // Development, as under the run command: plain http callbacks are allowed, and the silo accepts the development
-        // identity keys of silosettings.json.
+        // Development, as under the run command: plain http callbacks are allowed, the silo accepts the development
+        // identity keys of silosettings.json, and the sandbox platform and the storage emulator (refused in Production).
         var silo = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         silo.Configuration.AddMedPaySiloSettings().AddInMemoryCollection(cluster).AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -188,7 +195,7 @@ public sealed class ApiFixture : IAsyncLifetime
         // Development, as under the run command: the embedded token issuer serves the tests' tokens, and the API
         // validates them as in production, from the issuer's metadata and keys over HTTP.
         _api = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],
+            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", .. RelaxedLimits, .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],
             api => api.Logging.AddProvider(Logs));
         await _api.StartAsync();
         var address = _api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
