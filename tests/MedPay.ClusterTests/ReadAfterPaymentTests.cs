@@ -16,14 +16,7 @@ public sealed class ReadAfterPaymentTests(ClusterFixture fixture)
     [Fact]
     public async Task Between_the_orders_outcome_and_the_commit_the_payment_is_reserved_and_after_the_settled_answer_it_is_committed()
     {
-        var (userId, opened) = await _s.OpenVoucherAsync(100);
-        var merchant = TestWorld.Unique("m");
-        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
-        var code = await _s.AuthorizeAsync(userId, merchant);
-        var pause = TestWorld.Flow.PauseAt(order.OrderId, FlowStep.BeforeCommit);
-
-        var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
-        await pause.Reached.WaitAsync(Patience);
+        var (userId, opened, _, _, pause, paying) = await PaymentHeldBeforeCommitAsync();
         var between = (await _s.Voucher(userId).GetAsync()).Value!;
         pause.Release();
         var paid = (await paying).Value!;
@@ -42,14 +35,8 @@ public sealed class ReadAfterPaymentTests(ClusterFixture fixture)
     [Fact]
     public async Task A_repeat_answered_settled_after_a_failed_commit_has_committed_the_voucher_first()
     {
-        var (userId, opened) = await _s.OpenVoucherAsync(100);
-        var merchant = TestWorld.Unique("m");
-        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
-        var code = await _s.AuthorizeAsync(userId, merchant);
         // The order records settled; the voucher's commit then fails, so the first request fails after the outcome.
-        var pause = TestWorld.Flow.PauseAt(order.OrderId, FlowStep.BeforeCommit);
-        var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
-        await pause.Reached.WaitAsync(Patience);
+        var (userId, opened, order, code, pause, paying) = await PaymentHeldBeforeCommitAsync();
         await fixture.Medpay.FailNextWriteAsync(_s.Voucher(userId), "voucher", new IOException("injected storage failure"));
         pause.Release();
         await Assert.ThrowsAnyAsync<Exception>(() => paying);
@@ -62,5 +49,18 @@ public sealed class ReadAfterPaymentTests(ClusterFixture fixture)
         Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.ReservedFen);
         Assert.Equal(1, TestWorld.Platform.SettleCalls[MedicalOrderGrain.SettlementIdFor(order.OrderId)]);
+    }
+
+    /// <summary>A payment of 8,000 fen from the personal account, held after the order recorded settled, before the voucher commits.</summary>
+    private async Task<(string UserId, VoucherView Opened, OrderView Order, string Code, FlowPause Pause, Task<Result<PaymentResult>> Paying)> PaymentHeldBeforeCommitAsync()
+    {
+        var (userId, opened) = await _s.OpenVoucherAsync(100);
+        var merchant = TestWorld.Unique("m");
+        var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
+        var code = await _s.AuthorizeAsync(userId, merchant);
+        var pause = TestWorld.Flow.PauseAt(order.OrderId, FlowStep.BeforeCommit);
+        var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
+        await pause.Reached.WaitAsync(Patience);
+        return (userId, opened, order, code, pause, paying);
     }
 }
