@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -31,6 +32,9 @@ public static partial class DataProtectionKeys
             throw new InvalidOperationException($"{Section}:TableName must be 3 to 63 letters and digits, starting with a letter.");
         }
 
+        // Outside Development the key ring is encrypted at rest, or the API does not start.
+        services.AddOptions<DataProtectionSettings>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DataProtectionSettings>, DataProtectionSettingsValidator>();
         var connectionString = configuration["MedPay:Storage:ConnectionString"] is { Length: > 0 } c ? c : "UseDevelopmentStorage=true";
         var builder = services.AddDataProtection().SetApplicationName(ApplicationName);
         services.AddOptions<KeyManagementOptions>().Configure<ILoggerFactory>((o, logs) =>
@@ -106,4 +110,19 @@ public sealed class TableXmlRepository(TableClient table, ILogger<TableXmlReposi
 
     private static bool IsValidRowKey(string? name) =>
         !string.IsNullOrEmpty(name) && name.Length <= 200 && name.All(ch => !char.IsControl(ch) && ch is not ('/' or '\\' or '#' or '?'));
+}
+
+/// <summary>What start-up checks of <c>MedPay:DataProtection</c>.</summary>
+public sealed class DataProtectionSettings
+{
+    public string? CertificatePath { get; set; }
+}
+
+/// <summary>Outside Development the Data Protection key ring must be encrypted at rest with a certificate.</summary>
+public sealed class DataProtectionSettingsValidator(IHostEnvironment environment) : IValidateOptions<DataProtectionSettings>
+{
+    public ValidateOptionsResult Validate(string? name, DataProtectionSettings options) =>
+        environment.IsDevelopment() || !string.IsNullOrEmpty(options.CertificatePath)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"{DataProtectionKeys.Section}:CertificatePath is required outside Development (environment {environment.EnvironmentName}): the key ring that encrypts stored responses must itself be encrypted at rest.");
 }

@@ -25,8 +25,8 @@ public sealed record MerchantView(
 [GenerateSerializer, Immutable, Alias("medpay.MerchantCredentials")]
 public sealed record MerchantCredentials(
     [property: Id(0)] MerchantView Merchant,
-    [property: Id(1)] string ApiKey,
-    [property: Id(2)] string WebhookSecret)
+    [property: Id(1), Secret] string ApiKey,
+    [property: Id(2), Secret] string WebhookSecret)
 {
     private bool PrintMembers(StringBuilder builder)
     {
@@ -39,7 +39,7 @@ public sealed record MerchantCredentials(
 [GenerateSerializer, Immutable, Alias("medpay.CallbackTarget")]
 public sealed record CallbackTarget(
     [property: Id(0)] string? Url,
-    [property: Id(1)] string WebhookSecret)
+    [property: Id(1), Secret] string WebhookSecret)
 {
     private bool PrintMembers(StringBuilder builder)
     {

@@ -20,7 +20,7 @@ public sealed record CreateOrderCommand(
 
 [GenerateSerializer, Immutable, Alias("medpay.PayOrderCommand")]
 public sealed record PayOrderCommand(
-    [property: Id(0)] string AuthCode,
+    [property: Id(0), Secret] string AuthCode,
     [property: Id(1)] long? MaxCashFen,
     [property: Id(2)] string? PayerUserId = null)
 {

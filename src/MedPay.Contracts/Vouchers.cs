@@ -9,8 +9,8 @@ namespace MedPay.Contracts;
 /// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.OpenVoucherCommand")]
 public sealed record OpenVoucherCommand(
-    [property: Id(0)] string FullName,
-    [property: Id(1)] string NationalId,
+    [property: Id(0), PersonalData] string FullName,
+    [property: Id(1), PersonalData] string NationalId,
     [property: Id(2)] string? InsuredRegion,
     [property: Id(3)] InsuranceType? InsuranceType)
 {
@@ -59,7 +59,7 @@ public sealed record AuthorizeCommand(
 /// <summary>The user's consent. The code is shown once, here; MedPay keeps only its hash.</summary>
 [GenerateSerializer, Immutable, Alias("medpay.AuthorizationGrant")]
 public sealed record AuthorizationGrant(
-    [property: Id(0)] string AuthCode,
+    [property: Id(0), Secret] string AuthCode,
     [property: Id(1)] string MerchantId,
     [property: Id(2)] long MaxAmountFen,
     [property: Id(3)] string? MerchantOrderNo,
@@ -78,7 +78,7 @@ public sealed record ReserveCommand(
     [property: Id(0)] string OrderId,
     [property: Id(1)] string MerchantId,
     [property: Id(2)] string MerchantOrderNo,
-    [property: Id(3)] string AuthCode,
+    [property: Id(3), Secret] string AuthCode,
     [property: Id(4)] string SettlementId,
     [property: Id(5)] ImmutableArray<OrderItem> Items,
     [property: Id(6)] long? MaxCashFen)

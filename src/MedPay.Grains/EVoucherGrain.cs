@@ -59,7 +59,7 @@ public sealed record VoucherState
     [Id(21)] public SealedValue? FullNameSealed { get; init; }
 }
 
-public sealed class EVoucherGrain(
+public sealed partial class EVoucherGrain(
     [PersistentState("voucher", MedPayGrainServices.StorageName)] IPersistentState<VoucherState> state,
     RegionalPolicyCatalog policies,
     IInsurancePlatform platform,
@@ -148,7 +148,7 @@ public sealed class EVoucherGrain(
         var lookup = NationalId.Lookup(nationalId, identity);
         if (!await GrainFactory.GetGrain<IPersonGrain>(lookup).ClaimAsync(UserId))
         {
-            logger.LogInformation("E-voucher of user {UserId} not opened: the identity is unavailable", UserId);
+            LogIdentityUnavailable(logger, UserId);
             return IdentityUnavailable();
         }
 
@@ -175,7 +175,7 @@ public sealed class EVoucherGrain(
             ConsentKey = RandomNumberGenerator.GetBytes(32),
         };
         await state.SaveAsync(opened, this);
-        logger.LogInformation("Opened e-voucher {VoucherNo} for user {UserId} in region {Region}", opened.VoucherNo, UserId, opened.InsuredRegion);
+        LogOpened(logger, opened.VoucherNo, UserId, opened.InsuredRegion);
         return new OpenVoucherResult(View(opened), Opened: true);
     }
 
@@ -348,7 +348,7 @@ public sealed class EVoucherGrain(
         var staleBefore = clock.UtcNow - recovery.Value.StaleReservationAfter;
         foreach (var held in current.Reservations.Values.Where(r => r.ReservedAt <= staleBefore))
         {
-            logger.LogInformation("E-voucher of user {UserId}: reservation for order {OrderId} is stale; asking the order", UserId, held.OrderId);
+            LogStaleReservation(logger, UserId, held.OrderId);
             await GrainFactory.GetGrain<IMedicalOrderGrain>(held.OrderId).ReconcileAsync();
         }
     }
@@ -445,7 +445,7 @@ public sealed class EVoucherGrain(
         if (current.Status != status)
         {
             await state.SaveAsync(current with { Status = status }, this);
-            logger.LogInformation("E-voucher of user {UserId} is now {Status}: {Reason}", UserId, status, reason);
+            LogStatusChanged(logger, UserId, status, reason);
         }
 
         return View(state.State);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
@@ -138,6 +139,7 @@ public static class MedPayGrainServices
     /// <summary>Registers what the grains need: policies, clock, gateway options and (unless already registered) the sandbox platform and cash channel.</summary>
     public static IServiceCollection AddMedPayGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddMedPayRedaction();
         // Every setting is checked when the silo starts: a bad one stops it with a message, not a 500 later.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RegionalPolicyOptions>, RegionalPolicyOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlatformOptions>, PlatformOptionsValidator>());
@@ -170,6 +172,19 @@ public static class MedPayGrainServices
         services.TryAddSingleton<SandboxScript>();
         services.TryAddSingleton<IInsurancePlatform, SandboxInsurancePlatform>();
         services.TryAddSingleton<ICashChannel, SandboxCashChannel>();
+        return services;
+    }
+}
+
+/// <summary>Log redaction: classified values (<see cref="MedPay.Contracts.MedPayData"/>) never reach a log line.</summary>
+public static class MedPayRedaction
+{
+    public static IServiceCollection AddMedPayRedaction(this IServiceCollection services)
+    {
+        services.AddRedaction(redaction => redaction.SetRedactor<Microsoft.Extensions.Compliance.Redaction.ErasingRedactor>(
+            new Microsoft.Extensions.Compliance.Classification.DataClassificationSet(MedPay.Contracts.MedPayData.PersonalData),
+            new Microsoft.Extensions.Compliance.Classification.DataClassificationSet(MedPay.Contracts.MedPayData.Secret)));
+        services.AddLogging(logging => logging.EnableRedaction());
         return services;
     }
 }

@@ -250,7 +250,11 @@ public sealed class CapturedLogs : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            // The structured properties too, as a JSON or OpenTelemetry exporter would write them.
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception} {Properties(state)}");
+
+        private static string Properties<TState>(TState state) =>
+            state is IEnumerable<KeyValuePair<string, object?>> properties ? string.Join(" ", properties.Select(p => $"{p.Key}={p.Value}")) : "";
     }
 }
 

@@ -152,15 +152,31 @@ public sealed class CallerTests(ApiFixture fixture)
     [Fact]
     public async Task Outside_Development_the_api_refuses_to_start_without_an_https_authority_and_serves_no_token_issuer()
     {
-        foreach (var settings in new[] { Array.Empty<string>(), ["--MedPay:Auth:Authority=http://127.0.0.1:9/"], ["--MedPay:Auth:Authority=https://127.0.0.1:9/", "--MedPay:Auth:DevelopmentIssuer=true"] })
+        // The key ring that encrypts stored responses must be encrypted at rest outside Development: a throw-away certificate.
+        var pfx = Path.Combine(Path.GetTempPath(), $"medpay-dp-{Guid.NewGuid():N}.pfx");
+        using (var rsa = System.Security.Cryptography.RSA.Create(2048))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=MedPay test key ring", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx));
+        }
+
+        var keyRing = $"--MedPay:DataProtection:CertificatePath={pfx}";
+        foreach (var (settings, refusedSetting) in new (string[], string)[]
+        {
+            ([keyRing], "MedPay:Auth"),
+            ([keyRing, "--MedPay:Auth:Authority=http://127.0.0.1:9/"], "MedPay:Auth"),
+            ([keyRing, "--MedPay:Auth:Authority=https://127.0.0.1:9/", "--MedPay:Auth:DevelopmentIssuer=true"], "MedPay:Auth"),
+            (["--MedPay:Auth:Authority=https://127.0.0.1:9/"], "MedPay:DataProtection:CertificatePath"),
+        })
         {
             await using var refused = MedPayApi.Build(["--urls=http://127.0.0.1:0", "--environment=Production", .. settings, .. fixture.ClusterArgs], b => b.Logging.ClearProviders());
             var error = await Assert.ThrowsAsync<OptionsValidationException>(() => refused.StartAsync());
-            Assert.Contains("MedPay:Auth", error.Message);
+            Assert.Contains(refusedSetting, error.Message);
         }
 
         await using var production = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", "--environment=Production", "--MedPay:Auth:Authority=https://127.0.0.1:9/", .. fixture.ClusterArgs], b => b.Logging.ClearProviders());
+            ["--urls=http://127.0.0.1:0", "--environment=Production", "--MedPay:Auth:Authority=https://127.0.0.1:9/", keyRing, .. fixture.ClusterArgs], b => b.Logging.ClearProviders());
         await production.StartAsync();
         try
         {

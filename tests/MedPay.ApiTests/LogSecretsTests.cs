@@ -11,6 +11,25 @@ namespace MedPay.ApiTests;
 public sealed class LogSecretsTests(ApiFixture fixture)
 {
     [Fact]
+    public async Task Personal_data_and_operator_text_are_redacted_from_the_lines_that_carry_them()
+    {
+        // The voucher logs its openings and status changes with the user id (personal data) and the operator's reason
+        // (free text): both are classified, and the logging pipeline's redactor erases their values.
+        var api = new ApiSteps(fixture.Http);
+        var (userId, _) = await api.OpenVoucherAsync();
+        const string Reason = "caller said her phone was stolen at the station";
+        await Expect.StatusAsync(await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended", reason = Reason }), HttpStatusCode.OK);
+
+        var voucher = await Expect.StatusAsync(await fixture.Operator.GetAsync($"/v1/vouchers/{userId}"), HttpStatusCode.OK);
+        var voucherNo = voucher.GetProperty("voucherNo").GetString()!;
+        var opened = Assert.Single(fixture.Logs.Lines, l => l.Contains($"Opened e-voucher {voucherNo} for user", StringComparison.Ordinal));
+        Assert.DoesNotContain(userId, opened);
+        Assert.Contains(fixture.Logs.Lines, l => l.Contains("is now Suspended", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Logs.Lines, l => l.Contains(userId, StringComparison.Ordinal) && l.Contains("E-voucher", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Logs.Lines, l => l.Contains(Reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Bad_requests_log_no_values_no_forged_lines_and_no_stack_traces()
     {
         var api = new ApiSteps(fixture.Http);

@@ -35,4 +35,24 @@ public sealed class RedactionTests
         Assert.Equal(new PayOrderCommand(AuthCode, 1), new PayOrderCommand(AuthCode, 1));
         Assert.NotEqual(new PayOrderCommand(AuthCode, 1), new PayOrderCommand(AuthCode + "X", 1));
     }
+
+    /// <summary>
+    /// Every contract member that carries a person's identity or a secret is classified, so that logging redacts it
+    /// (Microsoft.Extensions.Compliance.Redaction); the ToString redaction above stays for what the runtime prints.
+    /// </summary>
+    [Fact]
+    public void Every_contract_member_that_carries_personal_data_or_a_secret_is_classified()
+    {
+        var personal = new[] { "FullName", "NationalId" };
+        var secret = new[] { "AuthCode", "ApiKey", "WebhookSecret" };
+        var unclassified = typeof(OpenVoucherCommand).Assembly.GetTypes()
+            .SelectMany(t => t.GetProperties().Select(p => (Type: t, Property: p)))
+            .Where(x => x.Property.PropertyType == typeof(string) && (personal.Contains(x.Property.Name) || secret.Contains(x.Property.Name)))
+            .Where(x => !x.Property.GetCustomAttributes(typeof(Microsoft.Extensions.Compliance.Classification.DataClassificationAttribute), true)
+                .Cast<Microsoft.Extensions.Compliance.Classification.DataClassificationAttribute>()
+                .Any(a => a.Classification == (personal.Contains(x.Property.Name) ? MedPayData.PersonalData : MedPayData.Secret)))
+            .Select(x => $"{x.Type.Name}.{x.Property.Name}")
+            .ToList();
+        Assert.True(unclassified.Count == 0, "not classified: " + string.Join(", ", unclassified));
+    }
 }

@@ -1,0 +1,23 @@
+using MedPay.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace MedPay.Grains;
+
+/// <summary>
+/// What the voucher logs. The user id is personal data and the operator's reason free text: both are classified, so
+/// the logging pipeline's redactor (see <c>AddMedPayRedaction</c>) removes their values from every log line.
+/// </summary>
+public sealed partial class EVoucherGrain
+{
+    [LoggerMessage(LogLevel.Information, "E-voucher of user {UserId} not opened: the identity is unavailable")]
+    private static partial void LogIdentityUnavailable(ILogger logger, [PersonalData] string userId);
+
+    [LoggerMessage(LogLevel.Information, "Opened e-voucher {VoucherNo} for user {UserId} in region {Region}")]
+    private static partial void LogOpened(ILogger logger, string voucherNo, [PersonalData] string userId, string region);
+
+    [LoggerMessage(LogLevel.Information, "E-voucher of user {UserId}: reservation for order {OrderId} is stale; asking the order")]
+    private static partial void LogStaleReservation(ILogger logger, [PersonalData] string userId, string orderId);
+
+    [LoggerMessage(LogLevel.Information, "E-voucher of user {UserId} is now {Status}: {Reason}")]
+    private static partial void LogStatusChanged(ILogger logger, [PersonalData] string userId, VoucherStatus status, [Secret] string reason);
+}
