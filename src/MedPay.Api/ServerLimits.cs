@@ -22,8 +22,12 @@ public sealed class ServerLimitOptions
     /// <summary>Time to receive the request line and headers.</summary>
     public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long an idle kept-alive connection is held open.</summary>
-    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long an idle connection is held open: between requests, and also a new connection that has sent nothing yet
+    /// (Kestrel starts the header timeout only at the first byte), so this bounds how long a silent connection holds a
+    /// slot of <see cref="MaxConcurrentConnections"/>.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     public int MaxRequestHeadersTotalSize { get; set; } = 16 * 1024;
 
