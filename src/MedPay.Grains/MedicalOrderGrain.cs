@@ -20,21 +20,11 @@ public sealed record OutboxEvent(
     [property: Id(5)] int Attempts,
     [property: Id(6)] DateTimeOffset NextAttemptAt,
     [property: Id(7)] DateTimeOffset? DeliveredAt,
-    [property: Id(8)] string? LastError);
-
-/// <summary>
-/// A finished notification (delivered or given up) as the order keeps it: how its delivery went, without its body.
-/// The order keeps the last <see cref="NotificationOptions.DeliveryLogSize"/> of them.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("medpay.DeliveryRecord")]
-public sealed record DeliveryRecord(
-    [property: Id(0)] string EventId,
-    [property: Id(1)] string Type,
-    [property: Id(2)] NotificationStatus Status,
-    [property: Id(3)] int Attempts,
-    [property: Id(4)] DateTimeOffset CreatedAt,
-    [property: Id(5)] DateTimeOffset? DeliveredAt,
-    [property: Id(6)] string? LastError);
+    [property: Id(8)] string? LastError)
+{
+    /// <summary>How its delivery went, without its body: what views show and the order's delivery log keeps.</summary>
+    public NotificationView View() => new(EventId, Type, Status, Attempts, CreatedAt, DeliveredAt, LastError);
+}
 
 [GenerateSerializer, Immutable, Alias("medpay.OrderState")]
 public sealed record OrderState
@@ -61,7 +51,7 @@ public sealed record OrderState
     /// <summary>The segment of its user's index that holds this order's line; null for orders from before user segments.</summary>
     [Id(17)] public int? UserIndexSegment { get; init; }
     /// <summary>Finished notifications, newest last, at most <see cref="NotificationOptions.DeliveryLogSize"/>; the outbox keeps only pending ones.</summary>
-    [Id(18)] public ImmutableList<DeliveryRecord> Deliveries { get; init; } = [];
+    [Id(18)] public ImmutableList<NotificationView> Deliveries { get; init; } = [];
     /// <summary>Finished notifications dropped from <see cref="Deliveries"/> (the oldest first).</summary>
     [Id(19)] public int DeliveriesDropped { get; init; }
     /// <summary>History entries dropped to keep <see cref="History"/> at <see cref="OrderOptions.MaxHistoryEntries"/> (the first entry is always kept).</summary>
@@ -744,7 +734,7 @@ public sealed class MedicalOrderGrain(
         var outbox = s.Outbox;
         if (finished.Count > 0)
         {
-            deliveries = deliveries.AddRange(finished.Select(e => new DeliveryRecord(e.EventId, e.Type, e.Status, e.Attempts, e.CreatedAt, e.DeliveredAt, e.LastError)));
+            deliveries = deliveries.AddRange(finished.Select(e => e.View()));
             outbox = outbox.RemoveAll(e => e.Status != NotificationStatus.Pending);
         }
 
@@ -815,8 +805,8 @@ public sealed class MedicalOrderGrain(
         OrderId, s.Command!.MerchantId, s.Command.MerchantOrderNo, s.Command.UserId, s.Status, s.Command.Items, s.TotalFen,
         s.Split, s.SettlementId, s.PlatformSettlementRef, s.Failure, [.. s.History], s.CreatedAt, s.UpdatedAt, [.. s.Refunds],
         [
-            .. s.Deliveries.Select(d => new NotificationView(d.EventId, d.Type, d.Status, d.Attempts, d.CreatedAt, d.DeliveredAt, d.LastError)),
-            .. s.Outbox.Select(e => new NotificationView(e.EventId, e.Type, e.Status, e.Attempts, e.CreatedAt, e.DeliveredAt, e.LastError)),
+            .. s.Deliveries,
+            .. s.Outbox.Select(e => e.View()),
         ])
     {
         HistoryDropped = s.HistoryDropped,
