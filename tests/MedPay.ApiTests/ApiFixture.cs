@@ -147,6 +147,14 @@ public sealed class ApiFixture : IAsyncLifetime
     /// <summary>The command-line settings that point an API at this fixture's cluster.</summary>
     public string[] ClusterArgs { get; private set; } = [];
 
+    /// <summary>Another API (not started) on this fixture's cluster, with these settings: an environment, limits, an authority.</summary>
+    public WebApplication OtherApi(params string[] settings) =>
+        MedPayApi.Build(["--urls=http://127.0.0.1:0", .. settings, .. ClusterArgs], b => b.Logging.ClearProviders());
+
+    /// <summary>Where a started API listens.</summary>
+    public static Uri AddressOf(WebApplication api) =>
+        new(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
     /// <summary>Every route the API maps, with its HTTP methods.</summary>
     public IReadOnlyList<RouteEndpoint> Routes =>
         [.. ((IEndpointRouteBuilder)_api).DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()];
@@ -198,8 +206,7 @@ public sealed class ApiFixture : IAsyncLifetime
             ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", .. RelaxedLimits, .. cluster.Select(kv => $"--{kv.Key}={kv.Value}")],
             api => api.Logging.AddProvider(Logs));
         await _api.StartAsync();
-        var address = _api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
+        BaseAddress = AddressOf(_api);
         Anonymous = Client(null);
         OperatorCredential = new("Bearer", await TokenAsync("olga", roles: "operator", name: "Olga Operator"));
         Operator = Client(OperatorCredential);

@@ -1,12 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using MedPay.Api;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.ApiTests;
@@ -170,17 +164,16 @@ public sealed class CallerTests(ApiFixture fixture)
             (["--MedPay:Auth:Authority=https://127.0.0.1:9/"], "MedPay:DataProtection:CertificatePath"),
         })
         {
-            await using var refused = MedPayApi.Build(["--urls=http://127.0.0.1:0", "--environment=Production", .. settings, .. fixture.ClusterArgs], b => b.Logging.ClearProviders());
+            await using var refused = fixture.OtherApi(["--environment=Production", .. settings]);
             var error = await Assert.ThrowsAsync<OptionsValidationException>(() => refused.StartAsync());
             Assert.Contains(refusedSetting, error.Message);
         }
 
-        await using var production = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", "--environment=Production", "--MedPay:Auth:Authority=https://127.0.0.1:9/", keyRing, .. fixture.ClusterArgs], b => b.Logging.ClearProviders());
+        await using var production = fixture.OtherApi("--environment=Production", "--MedPay:Auth:Authority=https://127.0.0.1:9/", keyRing);
         await production.StartAsync();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri(production.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+            using var http = new HttpClient { BaseAddress = ApiFixture.AddressOf(production) };
             var token = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "urn:medpay:grant-type:development", ["sub"] = "u1" }));
             await Expect.ProblemAsync(token, HttpStatusCode.Unauthorized, "unauthorized");
             await Expect.ProblemAsync(await http.GetAsync("/.well-known/openid-configuration"), HttpStatusCode.Unauthorized, "unauthorized");

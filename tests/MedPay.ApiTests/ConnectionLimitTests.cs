@@ -1,11 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using MedPay.Api;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MedPay.ApiTests;
 
@@ -20,12 +14,10 @@ public sealed class ConnectionLimitTests(ApiFixture fixture)
     [Fact]
     public async Task Many_silent_connections_neither_exhaust_the_api_nor_stop_it_serving()
     {
-        await using var api = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true",
-                "--MedPay:Kestrel:MaxConcurrentConnections=40", "--MedPay:Kestrel:RequestHeadersTimeout=00:00:02", "--MedPay:Kestrel:KeepAliveTimeout=00:00:02", .. fixture.ClusterArgs],
-            b => b.Logging.ClearProviders());
+        await using var api = fixture.OtherApi(
+            "--environment=Development", "--MedPay:Kestrel:MaxConcurrentConnections=40", "--MedPay:Kestrel:RequestHeadersTimeout=00:00:02", "--MedPay:Kestrel:KeepAliveTimeout=00:00:02");
         await api.StartAsync();
-        var address = new Uri(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = ApiFixture.AddressOf(api);
         var silent = new List<TcpClient>();
         try
         {

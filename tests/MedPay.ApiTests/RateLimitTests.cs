@@ -2,10 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using MedPay.Api;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MedPay.ApiTests;
 
@@ -16,11 +12,9 @@ public sealed class RateLimitTests(ApiFixture fixture)
     /// <summary>A second API on the fixture's cluster with small limits; its own limiters, so the fixture's API is not touched.</summary>
     private async Task<(WebApplication Api, Uri Address)> StrictApiAsync(params string[] limits)
     {
-        var api = MedPayApi.Build(
-            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", .. limits, .. fixture.ClusterArgs],
-            b => b.Logging.ClearProviders());
+        var api = fixture.OtherApi(["--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", .. limits]);
         await api.StartAsync();
-        return (api, new Uri(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
+        return (api, ApiFixture.AddressOf(api));
     }
 
     /// <summary>A real-name-verified token from the strict API's own development issuer.</summary>
@@ -122,9 +116,7 @@ public sealed class RateLimitTests(ApiFixture fixture)
         {
             var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
             {
-                await using var api = MedPayApi.Build(
-                    ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", setting, .. fixture.ClusterArgs],
-                    b => b.Logging.ClearProviders());
+                await using var api = fixture.OtherApi("--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", setting);
                 await api.StartAsync();
             });
             Assert.Contains(section, error.Message);
