@@ -58,9 +58,9 @@ public static class EndpointResults
         }
     }
 
-    public static IResult VoucherNotFound() => Problems.For(ErrorCodes.VoucherNotFound, "No e-voucher is open for this user.");
+    public static IResult VoucherNotFound() => Problems.For(NotFound.Voucher);
 
-    public static IResult OrderNotFound() => Problems.For(ErrorCodes.OrderNotFound, "No such order.");
+    public static IResult OrderNotFound() => Problems.For(NotFound.Order);
 
-    public static IResult MerchantNotFound() => Problems.For(ErrorCodes.MerchantNotFound, "No such merchant.");
+    public static IResult MerchantNotFound() => Problems.For(NotFound.Merchant);
 }

@@ -389,7 +389,7 @@ public static class OpenApiDocumentation
                 requirements.OfType<RecentRealNameRequirement>().Any(),
                 requirements.Any(r => r is ClaimsAuthorizationRequirement or RolesAuthorizationRequirement),
                 [.. requirements.OfType<IRefusesWithCode>().Select(r => r.Code).Distinct(StringComparer.Ordinal)],
-                [.. requirements.OfType<IHidesResource>().Select(r => r.NotFoundCode).Distinct(StringComparer.Ordinal)],
+                [.. requirements.OfType<IHidesResource>().Select(r => r.NotFound.Code).Distinct(StringComparer.Ordinal)],
                 options);
         }
 

@@ -95,3 +95,16 @@ public static class ErrorCodes
     // Abuse
     public const string RateLimited = "rate_limited";
 }
+
+/// <summary>
+/// The one answer for "not found": a grain that has no such voucher, order or merchant and an API that hides someone
+/// else's give it word for word, so the two cannot be told apart.
+/// </summary>
+public static class NotFound
+{
+    public static Failure Voucher { get; } = new(ErrorCodes.VoucherNotFound, "No e-voucher is open for this user.");
+
+    public static Failure Order { get; } = new(ErrorCodes.OrderNotFound, "No such order.");
+
+    public static Failure Merchant { get; } = new(ErrorCodes.MerchantNotFound, "No such merchant.");
+}

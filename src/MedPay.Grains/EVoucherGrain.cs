@@ -489,7 +489,7 @@ public sealed partial class EVoucherGrain(
         _ => null,
     };
 
-    private static Failure NotFound() => new(ErrorCodes.VoucherNotFound, "No e-voucher is open for this user.");
+    private static Failure NotFound() => Contracts.NotFound.Voucher;
 
     private static ImmutableDictionary<string, Reservation> KeepRecent(ImmutableDictionary<string, Reservation> committed) =>
         committed.Count <= RecentCommitsKept

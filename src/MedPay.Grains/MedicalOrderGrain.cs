@@ -822,5 +822,5 @@ public sealed class MedicalOrderGrain(
         _ => status.ToString().ToLowerInvariant(),
     };
 
-    private static Failure NotFound() => new(ErrorCodes.OrderNotFound, "No such order.");
+    private static Failure NotFound() => Contracts.NotFound.Order;
 }

@@ -144,5 +144,5 @@ public sealed class MerchantGrain(
 
     private MerchantView View(MerchantState s) => new(MerchantId, s.Name, s.InstitutionCode, s.CallbackUrl, s.RegisteredAt, s.CredentialsIssuedAt);
 
-    private static Failure NotFound() => new(ErrorCodes.MerchantNotFound, "No such merchant.");
+    private static Failure NotFound() => Contracts.NotFound.Merchant;
 }

@@ -43,6 +43,15 @@ public sealed class CallerTests(ApiFixture fixture)
             Assert.True(paid.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound, $"{who} paid the victim's order: {(int)paid.StatusCode}");
         }
 
+        // Someone else's voucher answers word for word as one that does not exist (only the trace id differs).
+        var nobody = ApiSteps.Unique("u");
+        var hidden = await Expect.ProblemAsync(await attacker.GetAsync($"/v1/vouchers/{victim}"), HttpStatusCode.NotFound, "voucher_not_found");
+        var missing = await Expect.ProblemAsync(await (await fixture.UserClientAsync(nobody)).GetAsync($"/v1/vouchers/{nobody}"), HttpStatusCode.NotFound, "voucher_not_found");
+        foreach (var member in new[] { "type", "title", "status", "detail", "code" })
+        {
+            Assert.Equal(missing.GetProperty(member).GetRawText(), hidden.GetProperty(member).GetRawText());
+        }
+
         // Another merchant neither reads nor pays it on either path.
         var (_, _, intruder) = await fixture.RegisterMerchantAsync();
         await Expect.ProblemAsync(await intruder.GetAsync($"/v1/orders/{orderId}"), HttpStatusCode.NotFound, "order_not_found");

@@ -68,7 +68,8 @@ public static class Policies
 /// <summary>A requirement whose failure hides the resource: the caller gets the not-found answer with this code.</summary>
 public interface IHidesResource
 {
-    string NotFoundCode { get; }
+    /// <summary>The answer for an id that does not exist, given word for word.</summary>
+    Failure NotFound { get; }
 }
 
 /// <summary>A requirement whose failure is a 403 with its own code.</summary>
@@ -124,7 +125,7 @@ public sealed class RouteOwnerRequirement(RouteOwnerRequirement.Kind kind, strin
 
     public string[] ReaderRoles => readerRoles;
 
-    public string NotFoundCode => kind == Kind.User ? ErrorCodes.VoucherNotFound : ErrorCodes.OrderNotFound;
+    public Failure NotFound => kind == Kind.User ? Contracts.NotFound.Voucher : Contracts.NotFound.Order;
 }
 
 public sealed class RouteOwnerHandler : AuthorizationHandler<RouteOwnerRequirement>
@@ -155,7 +156,7 @@ public sealed class OrderReaderRequirement(string[] operatorRoles) : IAuthorizat
 {
     public string[] OperatorRoles => operatorRoles;
 
-    public string NotFoundCode => ErrorCodes.OrderNotFound;
+    public Failure NotFound => Contracts.NotFound.Order;
 }
 
 public sealed class OrderReaderHandler : AuthorizationHandler<OrderReaderRequirement, OrderView>

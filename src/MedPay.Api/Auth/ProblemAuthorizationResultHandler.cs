@@ -42,18 +42,11 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
 
         if (failed.OfType<IHidesResource>().FirstOrDefault() is { } hidden)
         {
-            return Problems.WriteAsync(context, hidden.NotFoundCode, NotFoundDetail(hidden.NotFoundCode));
+            return Problems.WriteAsync(context, hidden.NotFound.Code, hidden.NotFound.Message);
         }
 
         return failed.OfType<IRefusesWithCode>().FirstOrDefault() is { } coded
             ? Problems.WriteAsync(context, coded.Code, coded.Detail)
             : Problems.WriteAsync(context, ErrorCodes.Forbidden, "This operation is not open to this caller.");
     }
-
-    public static string NotFoundDetail(string code) => code switch
-    {
-        ErrorCodes.VoucherNotFound => "No e-voucher is open for this user.",
-        ErrorCodes.OrderNotFound => "No such order.",
-        _ => "Not found.",
-    };
 }
