@@ -22,7 +22,6 @@ public static class MedPayApi
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.UseOrleansClient(client => UseClustering(client, builder.Configuration));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
