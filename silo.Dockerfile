@@ -9,10 +9,12 @@ WORKDIR /repo
 # Restore first, from the project files alone, so that the layer is reused while only code changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/MedPay.Contracts/MedPay.Contracts.csproj src/MedPay.Contracts/
+COPY src/MedPay.Platform/MedPay.Platform.csproj src/MedPay.Platform/
 COPY src/MedPay.Grains/MedPay.Grains.csproj src/MedPay.Grains/
 COPY src/MedPay.Silo/MedPay.Silo.csproj src/MedPay.Silo/
 RUN dotnet restore src/MedPay.Silo/MedPay.Silo.csproj
 COPY src/MedPay.Contracts/ src/MedPay.Contracts/
+COPY src/MedPay.Platform/ src/MedPay.Platform/
 COPY src/MedPay.Grains/ src/MedPay.Grains/
 COPY src/MedPay.Silo/ src/MedPay.Silo/
 RUN dotnet publish src/MedPay.Silo/MedPay.Silo.csproj -c Release --no-restore -o /app

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

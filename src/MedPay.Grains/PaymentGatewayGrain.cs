@@ -1,5 +1,5 @@
 using MedPay.Contracts;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -190,7 +190,7 @@ public sealed class PaymentGatewayGrain(
     private async Task<(PlatformReply? Reply, int Calls)> SettleAtPlatformAsync(SettlementRequest request, bool mayHaveSent)
     {
         var calls = 0;
-        var send = new PlatformSettleRequest(request.SettlementId, request.OrderId, request.VoucherNo, request.InsuredRegion, request.Split.FundFen, request.Split.PersonalAccountFen);
+        var send = new PlatformSettleRequest(request.SettlementId, request.OrderId, request.MerchantId, request.VoucherNo, request.InsuredRegion, request.Split.FundFen, request.Split.PersonalAccountFen);
         var reply = await SendAtMostOnceAsync(
             mayHaveSent,
             ct =>

@@ -1,6 +1,6 @@
 using MedPay.Grains.Domain;
 using MedPay.Grains.Notifications;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -170,8 +170,11 @@ public static class MedPayGrainServices
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));
         services.TryAddSingleton<IClock, SystemClock>();
         services.TryAddSingleton<SandboxScript>();
-        services.TryAddSingleton<IInsurancePlatform, SandboxInsurancePlatform>();
-        services.TryAddSingleton<ICashChannel, SandboxCashChannel>();
+        services.TryAddSingleton<ISandboxLedger, MemoryLedger>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IInsurancePlatform>(sp => new SandboxInsurancePlatform(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ICashChannel>(sp => new SandboxCashChannel(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ISandboxControl>(sp => new InProcessSandboxControl(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>()));
         return services;
     }
 }

@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Net.Sockets;
 using MedPay.Api;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 using MedPay.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -131,9 +131,8 @@ public sealed class ApiFixture : IAsyncLifetime
         return (merchantId, apiKey, MerchantClient(merchantId, apiKey));
     }
 
-    public SandboxScript Script { get; private set; } = null!;
-
-    public SandboxInsurancePlatform Platform { get; private set; } = null!;
+    /// <summary>Scripts the sandbox and reads its own records.</summary>
+    public ISandboxControl Sandbox { get; private set; } = null!;
 
     public CapturedLogs Logs { get; } = new();
 
@@ -195,8 +194,7 @@ public sealed class ApiFixture : IAsyncLifetime
         silo.UseOrleans(s => s.UseMedPayClustering(silo.Configuration).AddMedPay(silo.Configuration));
         _silo = silo.Build();
         await _silo.StartAsync();
-        Script = _silo.Services.GetRequiredService<SandboxScript>();
-        Platform = (SandboxInsurancePlatform)_silo.Services.GetRequiredService<IInsurancePlatform>();
+        Sandbox = _silo.Services.GetRequiredService<ISandboxControl>();
 
         ClusterArgs = [.. cluster.Select(kv => $"--{kv.Key}={kv.Value}")];
 

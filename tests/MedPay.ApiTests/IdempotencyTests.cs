@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Azure.Data.Tables;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ApiTests;
 
@@ -73,7 +73,7 @@ public sealed class IdempotencyTests(ApiFixture fixture)
         Assert.False(first.Replayed);
         Assert.Equal((first.Status, first.Body), (second.Status, second.Body));
         Assert.True(second.Replayed);
-        Assert.Equal(1, fixture.Platform.SettleCalls[$"{orderId}~1"]);
+        Assert.Equal(1, await fixture.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, $"{orderId}~1"));
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class IdempotencyTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, first.Status);
         Assert.Equal(HttpStatusCode.OK, second.Status);
         Assert.False(second.Replayed);
-        Assert.Equal(1, fixture.Platform.SettleCalls[$"{orderId}~1"]);
+        Assert.Equal(1, await fixture.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, $"{orderId}~1"));
         Assert.Single(Written(before, await IdempotencyRecordsAsync()));
         var third = await Read(await PostAsync($"/v1/orders/{orderId}/payments", body, key));
         Assert.Equal((second.Status, second.Body, true), third);
@@ -134,7 +134,7 @@ public sealed class IdempotencyTests(ApiFixture fixture)
         var paid = await Read(await PostAsync($"/v1/orders/{orderId}/payments", body, key));
         Assert.Equal(HttpStatusCode.OK, paid.Status);
         Assert.False(paid.Replayed);
-        Assert.Equal(1, fixture.Platform.SettleCalls[$"{orderId}~1"]);
+        Assert.Equal(1, await fixture.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, $"{orderId}~1"));
         // The answer that was a result is stored: the records are where this test looks for them.
         Assert.Single(Written(before, await IdempotencyRecordsAsync()));
     }
@@ -168,7 +168,7 @@ public sealed class IdempotencyTests(ApiFixture fixture)
         var orderId = await _api.CreateOrderAsync(userId, merchant);
         var body = $$"""{"authCode":"{{await _api.AuthorizeAsync(userId, merchant)}}"}""";
         var key = Guid.NewGuid().ToString();
-        fixture.Script.Platform(orderId, new SandboxRule(SandboxFault.Decline, Times: 1));
+        await fixture.Sandbox.PlatformAsync(orderId, new SandboxRule(SandboxFault.Decline, Times: 1));
 
         var first = await Read(await PostAsync($"/v1/orders/{orderId}/payments", body, key));
         var second = await Read(await PostAsync($"/v1/orders/{orderId}/payments", body, key));
@@ -233,7 +233,7 @@ public sealed class IdempotencyTests(ApiFixture fixture)
         var orderId = await _api.CreateOrderAsync(userId, merchant);
         var body = $$"""{"authCode":"{{await _api.AuthorizeAsync(userId, merchant)}}"}""";
         var key = Guid.NewGuid().ToString();
-        fixture.Script.Platform(orderId, new SandboxRule(SandboxFault.Delay, TimeSpan.FromMilliseconds(300), Times: 1));
+        await fixture.Sandbox.PlatformAsync(orderId, new SandboxRule(SandboxFault.Delay, TimeSpan.FromMilliseconds(300), Times: 1));
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PostAsync($"/v1/orders/{orderId}/payments", body, key)));
 
@@ -245,7 +245,7 @@ public sealed class IdempotencyTests(ApiFixture fixture)
             await Expect.ProblemAsync(conflict, HttpStatusCode.Conflict, "idempotency_key_in_use");
         }
 
-        Assert.Equal(1, fixture.Platform.SettleCalls[$"{orderId}~1"]);
+        Assert.Equal(1, await fixture.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, $"{orderId}~1"));
         Assert.Equal(HttpStatusCode.OK, (await PostAsync($"/v1/orders/{orderId}/payments", body, key)).StatusCode);
     }
 

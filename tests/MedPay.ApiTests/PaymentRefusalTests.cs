@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ApiTests;
 
@@ -153,7 +153,7 @@ public sealed class PaymentRefusalTests(ApiFixture fixture)
         var (userId, _) = await _api.OpenVoucherAsync();
         var merchantId = ApiSteps.Unique("m");
         var orderId = await _api.CreateOrderAsync(userId, merchantId);
-        fixture.Script.Platform(orderId, new SandboxRule(SandboxFault.Decline, Reason: "fee detail rejected"));
+        await fixture.Sandbox.PlatformAsync(orderId, new SandboxRule(SandboxFault.Decline, Reason: "fee detail rejected"));
 
         var response = await _api.PayAsync(orderId, await _api.AuthorizeAsync(userId, merchantId));
 
@@ -176,7 +176,7 @@ public sealed class PaymentRefusalTests(ApiFixture fixture)
         var (userId, _) = await _api.OpenVoucherAsync();
         var merchantId = ApiSteps.Unique("m");
         var orderId = await _api.CreateOrderAsync(userId, merchantId);
-        fixture.Script.Platform(orderId, new SandboxRule(SandboxFault.Decline));
+        await fixture.Sandbox.PlatformAsync(orderId, new SandboxRule(SandboxFault.Decline));
 
         var response = await _api.PayAsync(orderId, await _api.AuthorizeAsync(userId, merchantId));
         var text = await response.Content.ReadAsStringAsync();
@@ -209,7 +209,7 @@ public sealed class PaymentRefusalTests(ApiFixture fixture)
         var (userId, _) = await _api.OpenVoucherAsync(5);
         var merchantId = ApiSteps.Unique("m");
         var orderId = await _api.CreateOrderAsync(userId, merchantId, null, ApiSteps.Item("C", 20_000, 1, "C1"));
-        fixture.Script.Cash(orderId, new SandboxRule(SandboxFault.Decline, Reason: "card refused"));
+        await fixture.Sandbox.CashAsync(orderId, new SandboxRule(SandboxFault.Decline, Reason: "card refused"));
 
         var response = await _api.PayAsync(orderId, await _api.AuthorizeAsync(userId, merchantId));
 
@@ -248,7 +248,7 @@ public sealed class PaymentRefusalTests(ApiFixture fixture)
         var (userId, _) = await _api.OpenVoucherAsync();
         var merchantId = ApiSteps.Unique("m");
         var orderId = await _api.CreateOrderAsync(userId, merchantId);
-        fixture.Script.Platform(orderId, new SandboxRule(SandboxFault.Decline, Times: 1));
+        await fixture.Sandbox.PlatformAsync(orderId, new SandboxRule(SandboxFault.Decline, Times: 1));
         Assert.Equal(HttpStatusCode.PaymentRequired, (await _api.PayAsync(orderId, await _api.AuthorizeAsync(userId, merchantId))).StatusCode);
 
         await Expect.ProblemAsync(await _api.PayAsync(orderId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.Conflict, "order_not_payable");
@@ -266,7 +266,7 @@ public sealed class PaymentRefusalTests(ApiFixture fixture)
         var merchantId = ApiSteps.Unique("m");
         var orderId = await _api.CreateOrderAsync(userId, merchantId);
         var code = await _api.AuthorizeAsync(userId, merchantId);
-        fixture.Script.Platform(orderId, new SandboxRule(SandboxFault.Timeout, Times: 4));
+        await fixture.Sandbox.PlatformAsync(orderId, new SandboxRule(SandboxFault.Timeout, Times: 4));
 
         var pending = await _api.PayAsync(orderId, code);
         var accepted = await Expect.StatusAsync(pending, HttpStatusCode.Accepted);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ApiTests;
 
@@ -55,10 +55,10 @@ public sealed partial class SecretsTests(ApiFixture fixture)
 
         // Declined by the platform, and timed out then resumed.
         var declined = await _api.CreateOrderAsync(userId, merchantId);
-        fixture.Script.Platform(declined, new SandboxRule(SandboxFault.Decline));
+        await fixture.Sandbox.PlatformAsync(declined, new SandboxRule(SandboxFault.Decline));
         Assert.Equal(HttpStatusCode.PaymentRequired, (await _api.PayAsync(declined, await AuthorizeAsync(merchantId))).StatusCode);
         var slow = await _api.CreateOrderAsync(userId, merchantId);
-        fixture.Script.Platform(slow, new SandboxRule(SandboxFault.Timeout, Times: 4));
+        await fixture.Sandbox.PlatformAsync(slow, new SandboxRule(SandboxFault.Timeout, Times: 4));
         var slowCode = await AuthorizeAsync(merchantId);
         Assert.Equal(HttpStatusCode.Accepted, (await _api.PayAsync(slow, slowCode)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _api.PayAsync(slow, slowCode)).StatusCode);

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ApiTests;
 
@@ -42,7 +42,7 @@ public sealed class VoucherIdentityTests(ApiFixture fixture)
     {
         var taken = Ids.WithSequence(121);
         var uninsured = Ids.WithSequence(122);
-        fixture.Script.Person(uninsured, new SandboxPerson(Insured: false));
+        await fixture.Sandbox.PersonAsync(uninsured, new SandboxPerson(Insured: false));
         await Expect.StatusAsync(await _http.PostAsJsonAsync("/v1/vouchers", Open(ApiSteps.Unique("u"), taken)), HttpStatusCode.Created);
 
         var attacker = ApiSteps.Unique("u");
@@ -96,7 +96,7 @@ public sealed class VoucherIdentityTests(ApiFixture fixture)
     {
         var userId = ApiSteps.Unique("u");
         var nationalId = Ids.WithSequence(125);
-        fixture.Script.Person(nationalId, new SandboxPerson(Delay: TimeSpan.FromSeconds(30)));
+        await fixture.Sandbox.PersonAsync(nationalId, new SandboxPerson(Delay: TimeSpan.FromSeconds(30)));
 
         var response = await _http.PostAsJsonAsync("/v1/vouchers", Open(userId, nationalId));
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ClusterTests;
 
@@ -31,6 +31,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
     private readonly Random _random = new(settings.Seed);
     private readonly ConcurrentDictionary<string, PaymentResult> _acknowledged = new();
     private readonly ConcurrentDictionary<string, string> _faults = new();
+    private readonly List<Func<Task>> _scripts = [];
     private readonly List<string> _violations = [];
     private int _requests;
     private int _retriesAfterErrors;
@@ -54,6 +55,11 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
                 return (userId, view.PersonalAccountBalanceFen);
             }))];
             plans = [.. Enumerable.Range(0, settings.Orders).Select(_ => Plan(vouchers[_random.Next(vouchers.Count)].UserId))];
+            foreach (var script in _scripts)
+            {
+                await script();
+            }
+
             log($"chaos: {settings.Silos} silos, {vouchers.Count} vouchers, {plans.Count} orders, concurrency {settings.Concurrency}, seed {settings.Seed}");
 
             using var stop = new CancellationTokenSource();
@@ -111,16 +117,16 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
         var roll = _random.Next(100);
         var (fault, rule) = roll switch
         {
-            < 8 => ("platform lose-reply", (Action)(() => TestWorld.Script.Platform(plan.OrderId, new(SandboxFault.LoseReply, Times: 1)))),
-            < 16 => ("platform timeout", () => TestWorld.Script.Platform(plan.OrderId, new(SandboxFault.Timeout, Times: 1 + _random.Next(2)))),
-            < 21 => ("platform late", () => TestWorld.Script.Platform(plan.OrderId, new(SandboxFault.SucceedLate, TimeSpan.FromMilliseconds(_random.Next(200)), Times: 1))),
-            < 29 => ("platform decline", () => TestWorld.Script.Platform(plan.OrderId, new(SandboxFault.Decline))),
-            < 34 => ("platform delay", () => TestWorld.Script.Platform(plan.OrderId, new(SandboxFault.Delay, TimeSpan.FromMilliseconds(50 + _random.Next(250)), Times: 1))),
-            < 40 => ("cash decline", () => TestWorld.Script.Cash(plan.OrderId, new(SandboxFault.Decline))),
-            < 45 => ("cash lose-reply", () => TestWorld.Script.Cash(plan.OrderId, new(SandboxFault.LoseReply, Times: 1))),
-            _ => ("none", () => { }),
+            < 8 => ("platform lose-reply", (Func<Task>)(() => TestWorld.Sandbox.PlatformAsync(plan.OrderId, new(SandboxFault.LoseReply, Times: 1)))),
+            < 16 => ("platform timeout", () => TestWorld.Sandbox.PlatformAsync(plan.OrderId, new(SandboxFault.Timeout, Times: 1 + _random.Next(2)))),
+            < 21 => ("platform late", () => TestWorld.Sandbox.PlatformAsync(plan.OrderId, new(SandboxFault.SucceedLate, TimeSpan.FromMilliseconds(_random.Next(200)), Times: 1))),
+            < 29 => ("platform decline", () => TestWorld.Sandbox.PlatformAsync(plan.OrderId, new(SandboxFault.Decline))),
+            < 34 => ("platform delay", () => TestWorld.Sandbox.PlatformAsync(plan.OrderId, new(SandboxFault.Delay, TimeSpan.FromMilliseconds(50 + _random.Next(250)), Times: 1))),
+            < 40 => ("cash decline", () => TestWorld.Sandbox.CashAsync(plan.OrderId, new(SandboxFault.Decline))),
+            < 45 => ("cash lose-reply", () => TestWorld.Sandbox.CashAsync(plan.OrderId, new(SandboxFault.LoseReply, Times: 1))),
+            _ => ("none", () => Task.CompletedTask),
         };
-        rule();
+        _scripts.Add(rule);
         _faults[plan.OrderId] = fault;
         return plan;
     }
@@ -214,6 +220,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
 
     private async Task CheckAsync(Scenario s, List<(string UserId, long Opening)> vouchers, List<OrderPlan> plans)
     {
+        var atPlatform = (await TestWorld.Sandbox.RecordsAsync()).ToLookup(r => r.OrderId);
         var orders = new Dictionary<string, OrderView>();
         foreach (var plan in plans)
         {
@@ -238,25 +245,26 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
                 Check(false, $"order {id} was never acknowledged");
             }
 
-            var atPlatform = TestWorld.Platform.Settlements.Where(p => p.Value.Request.OrderId == id).ToList();
-            Check(atPlatform.Count <= 1, $"order {id} has {atPlatform.Count} settlements at the platform");
-            TestWorld.Cash.Charges.TryGetValue(order.SettlementId ?? "", out var charge);
+            var records = atPlatform[id];
+            var settlements = records.Where(r => r is { Kind: PlatformRecordKind.Settlement, Outcome: PlatformOutcome.Succeeded or PlatformOutcome.Reversed }).ToList();
+            Check(settlements.Count <= 1, $"order {id} has {settlements.Count} settlements at the platform");
+            var charge = records.FirstOrDefault(r => r.Kind == PlatformRecordKind.CashCharge && r.Id == order.SettlementId);
             if (order.Status == OrderStatus.Settled)
             {
                 var split = order.Split!;
                 Check(split.FundFen >= 0 && split.PersonalAccountFen >= 0 && split.CashFen >= 0, $"order {id} has a negative part in {split}");
                 Check(split.TotalFen == order.TotalFen, $"order {id}: {split} does not add up to {order.TotalFen}");
-                var settled = atPlatform.FirstOrDefault().Value;
-                Check(settled is { Reversed: false } && settled.Request.SettlementId == order.SettlementId
-                    && settled.Request.FundFen == split.FundFen && settled.Request.PersonalAccountFen == split.PersonalAccountFen,
+                var settled = settlements.FirstOrDefault();
+                Check(settled is { Outcome: PlatformOutcome.Succeeded } && settled.Id == order.SettlementId
+                    && settled.FundFen == split.FundFen && settled.PersonalAccountFen == split.PersonalAccountFen,
                     $"order {id} is settled but the platform holds {settled?.ToString() ?? "nothing"}");
-                Check(split.CashFen == 0 ? charge is null : charge is { Outcome: CashOutcome.Succeeded } && charge.AmountFen == split.CashFen,
+                Check(split.CashFen == 0 ? charge is null : charge is { Outcome: PlatformOutcome.Succeeded } && charge.CashFen == split.CashFen,
                     $"order {id}: cash {split.CashFen} fen but the cash channel holds {charge?.ToString() ?? "nothing"}");
             }
             else
             {
-                Check(atPlatform.All(p => p.Value.Reversed), $"order {id} failed but the platform holds an unreversed settlement");
-                Check(charge is not { Outcome: CashOutcome.Succeeded }, $"order {id} failed but the cash channel charged {charge?.AmountFen} fen");
+                Check(settlements.All(r => r.Outcome == PlatformOutcome.Reversed), $"order {id} failed but the platform holds an unreversed settlement");
+                Check(charge is not { Outcome: PlatformOutcome.Succeeded }, $"order {id} failed but the cash channel charged {charge?.CashFen} fen");
             }
         }
 

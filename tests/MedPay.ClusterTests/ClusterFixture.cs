@@ -2,7 +2,7 @@ using System.Net;
 using Azure.Data.Tables;
 using MedPay.Api;
 using MedPay.Grains;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 using MedPay.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using MedPay.Platform;
 using MedPay.Contracts;
 using MedPay.Grains;
 using Orleans.TestingHost;
@@ -56,8 +57,8 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         var view = (await _s.Order(order.OrderId).GetAsync()).Value!;
         Assert.Equal(new Split(0, 5_000, 7_000), view.Split);
         Assert.Single(view.History, h => h.Status == OrderStatus.Settled);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[view.SettlementId!]);
-        Assert.Equal(7_000, TestWorld.Cash.Charges[view.SettlementId!].AmountFen);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, view.SettlementId!));
+        Assert.Equal(7_000, (await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.CashCharge, view.SettlementId!))!.CashFen);
         var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
         Assert.Equal(opened.PersonalAccountBalanceFen - 5_000, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.ReservedFen);
@@ -82,7 +83,7 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         var repeat = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
 
         Assert.Equal(OrderStatus.Settled, repeat.Status);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[repeat.SettlementId!]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, repeat.SettlementId!));
         await Eventually.HoldsAsync(async () => (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
         Assert.Equal(opened.PersonalAccountBalanceFen - 5_000, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
     }
@@ -105,7 +106,7 @@ public sealed class CrashRecoveryTests(MultiSiloFixture fixture)
         var refund = order.Refunds.Single();
         Assert.Equal(OrderStatus.PartiallyRefunded, order.Status);
         Assert.Equal(13_000, refund.Split.TotalFen);
-        Assert.True(TestWorld.Platform.Refunds.ContainsKey(refund.RefundSettlementId));
+        Assert.True(await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.Refund, refund.RefundSettlementId) is { Outcome: PlatformOutcome.Succeeded });
         var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
         Assert.Equal(opened.PersonalAccountBalanceFen - paid.Split!.PersonalAccountFen + refund.Split.PersonalAccountFen, voucher.PersonalAccountBalanceFen);
     }

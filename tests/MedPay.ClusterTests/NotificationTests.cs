@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MedPay.Contracts;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ClusterTests;
 
@@ -85,7 +85,7 @@ public sealed class NotificationTests(ClusterFixture fixture)
         await _s.Order(paid.OrderId).RefundAsync(new("r1", 1_000, "one box"));
         var (userId, _) = await _s.OpenVoucherAsync(20);
         var declined = await _s.CreateOrderAsync(userId, merchantId, Scenario.A(1_000));
-        TestWorld.Script.Platform(declined.OrderId, new(SandboxFault.Decline));
+        await TestWorld.Sandbox.PlatformAsync(declined.OrderId, new(SandboxFault.Decline));
         await _s.Order(declined.OrderId).PayAsync(new(await _s.AuthorizeAsync(userId, merchantId), null));
         var cancelled = await _s.CreateOrderAsync(userId, merchantId, Scenario.A(1_000));
         await _s.Order(cancelled.OrderId).CancelAsync("not needed");

@@ -1,6 +1,6 @@
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ClusterTests;
 
@@ -46,9 +46,9 @@ public sealed class PaymentTests(ClusterFixture fixture)
             Assert.Equal(paid.Split.FundFen, voucher.Accumulators.FundPaidFen);
             Assert.Equal(expected.DeductibleAppliedFen, voucher.Accumulators.DeductibleUsedFen);
 
-            var atPlatform = TestWorld.Platform.Settlements[paid.SettlementId!];
-            Assert.Equal((paid.Split.FundFen, paid.Split.PersonalAccountFen), (atPlatform.Request.FundFen, atPlatform.Request.PersonalAccountFen));
-            Assert.Equal(paid.Split.CashFen > 0, TestWorld.Cash.Charges.ContainsKey(paid.SettlementId!));
+            var atPlatform = (await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.Settlement, paid.SettlementId!))!;
+            Assert.Equal((PlatformOutcome.Succeeded, paid.Split.FundFen, paid.Split.PersonalAccountFen), (atPlatform.Outcome, atPlatform.FundFen, atPlatform.PersonalAccountFen));
+            Assert.Equal(paid.Split.CashFen > 0, await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.CashCharge, paid.SettlementId!) is { Outcome: PlatformOutcome.Succeeded });
 
             var view = (await _s.Order(order.OrderId).GetAsync()).Value!;
             Assert.Equal([OrderStatus.Created, OrderStatus.Paying, OrderStatus.Settled], view.History.Select(h => h.Status));
@@ -73,14 +73,14 @@ public sealed class PaymentTests(ClusterFixture fixture)
         var merchant = TestWorld.Unique("m");
         var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(9_000));
         var code = await _s.AuthorizeAsync(userId, merchant);
-        TestWorld.Script.Platform(order.OrderId, new(SandboxFault.Decline, Reason: "fund quota exhausted"));
+        await TestWorld.Sandbox.PlatformAsync(order.OrderId, new(SandboxFault.Decline, Reason: "fund quota exhausted"));
 
         var payment = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
 
         Assert.Equal(OrderStatus.Failed, payment.Status);
         Assert.Equal(ErrorCodes.PlatformDeclined, payment.Failure!.Code);
         Assert.Equal(before, (await _s.Voucher(userId).GetAsync()).Value);
-        Assert.False(TestWorld.Platform.Settlements.ContainsKey(payment.SettlementId!));
+        Assert.False(await TestWorld.SettledAtPlatformAsync(payment.SettlementId!));
         Assert.Equal([OrderStatus.Created, OrderStatus.Paying, OrderStatus.Failed], (await _s.Order(order.OrderId).GetAsync()).Value!.History.Select(h => h.Status));
     }
 
@@ -91,13 +91,13 @@ public sealed class PaymentTests(ClusterFixture fixture)
         var merchant = TestWorld.Unique("m");
         var order = await _s.CreateOrderAsync(userId, merchant, Scenario.C(5_000));
         var code = await _s.AuthorizeAsync(userId, merchant);
-        TestWorld.Script.Cash(order.OrderId, new(SandboxFault.Decline, Reason: "card declined"));
+        await TestWorld.Sandbox.CashAsync(order.OrderId, new(SandboxFault.Decline, Reason: "card declined"));
 
         var payment = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
 
         Assert.Equal(OrderStatus.Failed, payment.Status);
         Assert.Equal(ErrorCodes.CashDeclined, payment.Failure!.Code);
-        Assert.True(TestWorld.Platform.Settlements[payment.SettlementId!].Reversed);
+        Assert.True((await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.Settlement, payment.SettlementId!))!.Outcome == PlatformOutcome.Reversed);
         Assert.Equal(before, (await _s.Voucher(userId).GetAsync()).Value);
     }
 
@@ -190,10 +190,10 @@ public sealed class PaymentTests(ClusterFixture fixture)
         var merchant = orderId.Split('~')[0];
         var again = await _s.Order(orderId).PayAsync(new(await _s.AuthorizeAsync(userId, merchant), null));
         Assert.Equal(ErrorCodes.OrderAlreadyPaid, again.Error!.Code);
-        Assert.Single(TestWorld.Platform.Settlements.Keys, k => k.StartsWith(orderId + "~", StringComparison.Ordinal));
+        Assert.Single(await TestWorld.Sandbox.RecordsAsync(orderId), r => r.Kind == PlatformRecordKind.Settlement);
 
         var (failedUser, _, failed) = await _s.PayNewOrderAsync(
-            100, "330100", id => TestWorld.Script.Platform(id, new(SandboxFault.Decline)), null, Scenario.A(1_000));
+            100, "330100", id => TestWorld.Sandbox.PlatformAsync(id, new(SandboxFault.Decline)), null, Scenario.A(1_000));
         var failedId = failed.Value!.OrderId;
         var retry = await _s.Order(failedId).PayAsync(new(await _s.AuthorizeAsync(failedUser, failedId.Split('~')[0]), null));
         Assert.Equal(ErrorCodes.OrderNotPayable, retry.Error!.Code);
@@ -203,18 +203,18 @@ public sealed class PaymentTests(ClusterFixture fixture)
     public async Task A_lost_platform_reply_is_resolved_by_query_without_a_second_charge()
     {
         var (_, _, payment) = await _s.PayNewOrderAsync(
-            100, "330100", id => TestWorld.Script.Platform(id, new(SandboxFault.LoseReply, Times: 1)), null, Scenario.A(3_000));
+            100, "330100", id => TestWorld.Sandbox.PlatformAsync(id, new(SandboxFault.LoseReply, Times: 1)), null, Scenario.A(3_000));
 
         var paid = payment.Value!;
         Assert.Equal(OrderStatus.Settled, paid.Status);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[paid.SettlementId!]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, paid.SettlementId!));
     }
 
     [Fact]
     public async Task A_platform_that_never_answers_leaves_the_order_paying_and_a_retry_settles_it_once()
     {
         var (userId, order, payment) = await _s.PayNewOrderAsync(
-            100, "330100", id => TestWorld.Script.Platform(id, new(SandboxFault.Timeout, Times: 4)), null, Scenario.A(3_000));
+            100, "330100", id => TestWorld.Sandbox.PlatformAsync(id, new(SandboxFault.Timeout, Times: 4)), null, Scenario.A(3_000));
 
         var pending = payment.Value!;
         Assert.Equal(OrderStatus.Paying, pending.Status);
@@ -222,7 +222,7 @@ public sealed class PaymentTests(ClusterFixture fixture)
 
         var resumed = (await _s.Order(order.OrderId).PayAsync(new("ignored-while-paying", null))).Value!;
         Assert.Equal(OrderStatus.Settled, resumed.Status);
-        Assert.Single(TestWorld.Platform.Settlements.Keys, k => k == pending.SettlementId);
+        Assert.True(await TestWorld.SettledAtPlatformAsync(pending.SettlementId!));
         Assert.Equal(0, (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen);
     }
 
@@ -230,7 +230,7 @@ public sealed class PaymentTests(ClusterFixture fixture)
     public async Task Amounts_the_platform_reports_differently_send_the_order_to_manual_review()
     {
         var (userId, _, payment) = await _s.PayNewOrderAsync(
-            100, "330100", id => TestWorld.Script.Platform(id, new(SandboxFault.MisreportAmounts)), null, Scenario.A(50_000));
+            100, "330100", id => TestWorld.Sandbox.PlatformAsync(id, new(SandboxFault.MisreportAmounts)), null, Scenario.A(50_000));
 
         var held = payment.Value!;
         Assert.Equal(OrderStatus.ManualReview, held.Status);

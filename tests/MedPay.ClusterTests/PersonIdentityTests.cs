@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure.Data.Tables;
 using MedPay.Contracts;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ClusterTests;
 
@@ -50,7 +50,7 @@ public sealed class PersonIdentityTests(ClusterFixture fixture)
         var hangzhou = TestWorld.NationalIdWithSequence(250, "330106");
         var shanghai = TestWorld.NationalIdWithSequence(250, "310101");
         var resident = TestWorld.NationalIdWithSequence(250, "330106");
-        TestWorld.Script.Person(resident, new SandboxPerson(InsuranceType.Resident));
+        await TestWorld.Sandbox.PersonAsync(resident, new SandboxPerson(InsuranceType.Resident));
 
         // The same person claimed as a Hangzhou employee, a resident and a Shanghai employee: only the truth opens.
         foreach (var (region, type) in new (string?, InsuranceType?)[] { ("310100", InsuranceType.Employee), ("330100", InsuranceType.Resident), ("310100", null), (null, InsuranceType.Resident) })
@@ -73,7 +73,7 @@ public sealed class PersonIdentityTests(ClusterFixture fixture)
     public async Task A_person_the_platform_does_not_insure_gets_the_same_refusal_as_one_already_taken()
     {
         var unknown = TestWorld.NationalIdWithSequence(302);
-        TestWorld.Script.Person(unknown, new SandboxPerson(Insured: false));
+        await TestWorld.Sandbox.PersonAsync(unknown, new SandboxPerson(Insured: false));
         var taken = TestWorld.NationalIdWithSequence(303);
         Assert.True((await _s.Voucher(TestWorld.Unique("u")).OpenAsync(new("张三", taken, null, null))).IsOk);
 

@@ -1,3 +1,4 @@
+using MedPay.Platform;
 using MedPay.Contracts;
 using MedPay.Grains;
 
@@ -48,7 +49,7 @@ public sealed class ReadAfterPaymentTests(ClusterFixture fixture)
         Assert.Equal(OrderStatus.Settled, repeat.Status);
         Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.ReservedFen);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[MedicalOrderGrain.SettlementIdFor(order.OrderId)]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, MedicalOrderGrain.SettlementIdFor(order.OrderId)));
     }
 
     /// <summary>A payment of 8,000 fen from the personal account, held after the order recorded settled, before the voucher commits.</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using Azure.Data.Tables;
 using MedPay.Contracts;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.ClusterTests;
 
@@ -27,8 +27,9 @@ public sealed class RefundTests(ClusterFixture fixture)
         var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
         Assert.Equal(opened.PersonalAccountBalanceFen, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.Accumulators.FundPaidFen);
-        Assert.Equal((17_000, 20_000), (TestWorld.Platform.Refunds[refund.RefundSettlementId].FundFen, TestWorld.Platform.Refunds[refund.RefundSettlementId].PersonalAccountFen));
-        Assert.Equal(28_000, TestWorld.Cash.Refunds[refund.RefundSettlementId].AmountFen);
+        var atPlatform = (await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.Refund, refund.RefundSettlementId))!;
+        Assert.Equal((PlatformOutcome.Succeeded, 17_000, 20_000), (atPlatform.Outcome, atPlatform.FundFen, atPlatform.PersonalAccountFen));
+        Assert.Equal(28_000, (await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.CashRefund, refund.RefundSettlementId))!.CashFen);
     }
 
     /// <summary>The stated bound of one order's stored state with the most refunds it can have (50 by default).</summary>
@@ -107,7 +108,7 @@ public sealed class RefundTests(ClusterFixture fixture)
         Assert.Equal(ErrorCodes.OrderNotRefundable, (await order.RefundAsync(new("r4", 1, "nothing left"))).Error!.Code);
         Assert.Equal(opened.PersonalAccountBalanceFen, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
         Assert.Equal(3, view.Refunds.Length);
-        Assert.Equal(3, TestWorld.Platform.Refunds.Keys.Count(k => k.StartsWith(paid.OrderId + "~", StringComparison.Ordinal)));
+        Assert.Equal(3, (await TestWorld.Sandbox.RecordsAsync(paid.OrderId)).Count(r => r is { Kind: PlatformRecordKind.Refund, Outcome: PlatformOutcome.Succeeded }));
     }
 
     [Fact]
@@ -120,7 +121,7 @@ public sealed class RefundTests(ClusterFixture fixture)
 
         var (payer, _, paid) = await _s.PaidOrderAsync(merchant);
         var before = (await _s.Voucher(payer).GetAsync()).Value!;
-        TestWorld.Script.PlatformRefund(paid.OrderId, new(SandboxFault.Decline, Reason: "refund window closed"));
+        await TestWorld.Sandbox.PlatformRefundAsync(paid.OrderId, new(SandboxFault.Decline, Reason: "refund window closed"));
         var refund = (await _s.Order(paid.OrderId).RefundAsync(new("r1", 1_000, "x"))).Value!;
         Assert.Equal(RefundStatus.Failed, refund.Status);
         Assert.Equal(ErrorCodes.RefundDeclined, refund.Failure!.Code);
@@ -169,7 +170,7 @@ public sealed class CancellationTests(ClusterFixture fixture)
         var view = (await _s.Order(order.OrderId).GetAsync()).Value!;
         Assert.Equal(OrderStatus.Settled, view.Status);
         Assert.Equal(reserved.Split, view.Split);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[view.SettlementId!]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, view.SettlementId!));
         Assert.Equal(opened.PersonalAccountBalanceFen - reserved.Split.PersonalAccountFen, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
         Assert.Equal(OrderStatus.Settled, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!.Status);
     }

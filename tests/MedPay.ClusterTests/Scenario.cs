@@ -53,7 +53,7 @@ public sealed class Scenario(IGrainFactory grains)
         var nationalId = TestWorld.NationalIdWithSequence(sequence, region[..4] + "06");
         if (type != InsuranceType.Employee)
         {
-            TestWorld.Script.Person(nationalId, new(type));
+            await TestWorld.Sandbox.PersonAsync(nationalId, new(type));
         }
 
         var opened = await Voucher(userId).OpenAsync(new("张三", nationalId, region, type));
@@ -78,13 +78,17 @@ public sealed class Scenario(IGrainFactory grains)
 
     /// <summary>Opens a voucher, creates an order with the items, authorizes and pays it.</summary>
     public async Task<(string UserId, OrderView Order, Result<PaymentResult> Payment)> PayNewOrderAsync(
-        int sequence, string region, Action<string>? beforePaying, long? maxCashFen, params OrderItem[] items)
+        int sequence, string region, Func<string, Task>? beforePaying, long? maxCashFen, params OrderItem[] items)
     {
         var (userId, _) = await OpenVoucherAsync(sequence, region);
         var merchantId = TestWorld.Unique("m");
         var order = await CreateOrderAsync(userId, merchantId, items);
         var code = await AuthorizeAsync(userId, merchantId);
-        beforePaying?.Invoke(order.OrderId);
+        if (beforePaying is not null)
+        {
+            await beforePaying(order.OrderId);
+        }
+
         var payment = await Order(order.OrderId).PayAsync(new(code, maxCashFen));
         return (userId, order, payment);
     }

@@ -1,3 +1,4 @@
+using MedPay.Platform;
 using MedPay.Contracts;
 using MedPay.Grains;
 using Orleans.Storage;
@@ -23,7 +24,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
         var paid = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
 
         Assert.Equal(OrderStatus.Settled, paid.Status);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[paid.SettlementId!]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, paid.SettlementId!));
         Assert.Equal(opened.PersonalAccountBalanceFen - paid.Split!.PersonalAccountFen, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
     }
 
@@ -42,12 +43,12 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
         // Nothing half-written: the order still reads as it was stored; the voucher holds the reservation.
         var after = (await _s.Order(order.OrderId).GetAsync()).Value!;
         Assert.Equal(OrderStatus.Created, after.Status);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[MedicalOrderGrain.SettlementIdFor(order.OrderId)]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, MedicalOrderGrain.SettlementIdFor(order.OrderId)));
 
         // The repeat finds the reservation, asks the platform first and records the settlement it finds.
         var paid = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
         Assert.Equal(OrderStatus.Settled, paid.Status);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[paid.SettlementId!]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, paid.SettlementId!));
         var voucher = (await _s.Voucher(userId).GetAsync()).Value!;
         Assert.Equal(opened.PersonalAccountBalanceFen - paid.Split!.PersonalAccountFen, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.ReservedFen);
@@ -76,7 +77,7 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
         // Finished means the order settled and the voucher committed: the order records its outcome first.
         await Eventually.HoldsAsync(async () =>
             (await _s.Order(order.OrderId).GetAsync()).Value!.Status == OrderStatus.Settled && (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen == 0);
-        Assert.Equal(1, TestWorld.Platform.SettleCalls[settlementId]);
+        Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, settlementId));
         Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
     }
 }

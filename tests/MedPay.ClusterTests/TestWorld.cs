@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using MedPay.Grains;
 using MedPay.Grains.Domain;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 using Orleans.Runtime;
 
 namespace MedPay.ClusterTests;
@@ -23,8 +23,16 @@ public sealed class TestClock : IClock
 public static class TestWorld
 {
     public static readonly SandboxScript Script = new();
-    public static readonly SandboxInsurancePlatform Platform = new(Script);
-    public static readonly SandboxCashChannel Cash = new(Script);
+    public static readonly MemoryLedger Ledger = new();
+    public static readonly SandboxInsurancePlatform Platform = new(Script, Ledger, TimeProvider.System);
+    public static readonly SandboxCashChannel Cash = new(Script, Ledger, TimeProvider.System);
+
+    /// <summary>Scripts the sandbox and reads its own records.</summary>
+    public static readonly ISandboxControl Sandbox = new InProcessSandboxControl(Script, Ledger);
+
+    /// <summary>Whether the platform holds a settlement (standing or reversed) with this id.</summary>
+    public static async Task<bool> SettledAtPlatformAsync(string settlementId) =>
+        await Sandbox.RecordAsync(PlatformRecordKind.Settlement, settlementId) is { Outcome: PlatformOutcome.Succeeded or PlatformOutcome.Reversed };
     public static readonly FlowScript Flow = new();
 
     private static readonly ConcurrentDictionary<string, TestClock> Clocks = new();

@@ -1,5 +1,5 @@
 using MedPay.Contracts;
-using MedPay.Grains.Platform;
+using MedPay.Platform;
 
 namespace MedPay.UnitTests;
 
@@ -9,17 +9,23 @@ public sealed class SandboxTests
     private const string OtherOrderId = "pharmacy_01~2025.06.01-0002";
 
     private readonly SandboxScript _script = new();
+    private readonly MemoryLedger _ledger = new();
     private readonly SandboxInsurancePlatform _platform;
     private readonly SandboxCashChannel _cash;
 
     public SandboxTests()
     {
-        _platform = new SandboxInsurancePlatform(_script);
-        _cash = new SandboxCashChannel(_script);
+        _platform = new SandboxInsurancePlatform(_script, _ledger, TimeProvider.System);
+        _cash = new SandboxCashChannel(_script, _ledger, TimeProvider.System);
     }
 
+    /// <summary>The settlements the platform holds (standing or reversed).</summary>
+    private List<PlatformRecord> Settlements => [.. _ledger.Records.Where(r => r is { Kind: PlatformRecordKind.Settlement, Outcome: PlatformOutcome.Succeeded or PlatformOutcome.Reversed })];
+
+    private List<PlatformRecord> Charges => [.. _ledger.Records.Where(r => r is { Kind: PlatformRecordKind.CashCharge, Outcome: PlatformOutcome.Succeeded })];
+
     private static PlatformSettleRequest Request(string settlementId = "S-1", string orderId = OrderId, long fund = 59_500, long personal = 40_500) =>
-        new(settlementId, orderId, "V-0001", "330100", fund, personal);
+        new(settlementId, orderId, "pharmacy_01", "V-0001", "330100", fund, personal);
 
     private Task<PlatformReply> Settle(PlatformSettleRequest request) => _platform.SettleAsync(request, CancellationToken.None);
 
@@ -51,8 +57,8 @@ public sealed class SandboxTests
 
         Assert.Equal(first, second);
         Assert.Equal(first, changed);
-        Assert.Single(_platform.Settlements);
-        Assert.Equal(3, _platform.SettleCalls["S-1"]);
+        Assert.Single(Settlements);
+        Assert.Equal(3, await _ledger.RequestsAsync(PlatformRecordKind.Settlement, "S-1", CancellationToken.None));
     }
 
     [Theory]
@@ -76,7 +82,7 @@ public sealed class SandboxTests
         var second = await Settle(Request("S-2"));
 
         Assert.NotEqual(first.Reference, second.Reference);
-        Assert.Equal(2, _platform.Settlements.Count);
+        Assert.Equal(2, Settlements.Count);
     }
 
     [Fact]
@@ -91,11 +97,11 @@ public sealed class SandboxTests
         Assert.Null(reply.Reference);
         Assert.Equal(0, reply.FundFen);
         Assert.Equal(0, reply.PersonalAccountFen);
-        Assert.Empty(_platform.Settlements);
+        Assert.Empty(Settlements);
         Assert.Equal(reply, await Query("S-1"));
         // The rule is spent, but a repeat of the same settlement gets the first answer.
         Assert.Equal(reply, await Settle(Request()));
-        Assert.Empty(_platform.Settlements);
+        Assert.Empty(Settlements);
     }
 
     [Fact]
@@ -138,7 +144,7 @@ public sealed class SandboxTests
         var thrown = await Assert.ThrowsAsync<OutcomeUnknownException>(() => Settle(Request()));
 
         Assert.IsAssignableFrom<TimeoutException>(thrown);
-        Assert.Empty(_platform.Settlements);
+        Assert.Empty(Settlements);
         Assert.Equal(PlatformOutcome.NotFound, (await Query("S-1")).Outcome);
     }
 
@@ -166,7 +172,7 @@ public sealed class SandboxTests
 
         Assert.Equal(PlatformOutcome.Succeeded, repeat.Outcome);
         Assert.Equal((await Query("S-1")).Reference, repeat.Reference);
-        Assert.Single(_platform.Settlements);
+        Assert.Single(Settlements);
     }
 
     [Fact]
@@ -227,7 +233,7 @@ public sealed class SandboxTests
         var reply = await _platform.ReverseAsync("S-unknown", CancellationToken.None);
 
         Assert.Equal(PlatformOutcome.NotFound, reply.Outcome);
-        Assert.Empty(_platform.Settlements);
+        Assert.Empty(Settlements);
     }
 
     [Fact]
@@ -298,7 +304,7 @@ public sealed class SandboxTests
         var second = await Charge(amount: 99_999);
 
         Assert.Equal(first, second);
-        Assert.Single(_cash.Charges);
+        Assert.Single(Charges);
         Assert.NotEqual(first.Reference, (await Charge("S-2")).Reference);
     }
 

@@ -1,6 +1,6 @@
 using MedPay.Contracts;
 
-namespace MedPay.Grains.Platform;
+namespace MedPay.Platform;
 
 public enum PlatformOutcome
 {
@@ -11,7 +11,7 @@ public enum PlatformOutcome
 }
 
 /// <summary>Pre-settlement and settlement of the insured part (fund + personal account), by MedPay's settlement id.</summary>
-public sealed record PlatformSettleRequest(string SettlementId, string OrderId, string VoucherNo, string InsuredRegion, long FundFen, long PersonalAccountFen);
+public sealed record PlatformSettleRequest(string SettlementId, string OrderId, string MerchantId, string VoucherNo, string InsuredRegion, long FundFen, long PersonalAccountFen);
 
 /// <summary>What the platform says of a settlement; amounts are the platform's own figures.</summary>
 public sealed record PlatformReply(PlatformOutcome Outcome, string? Reference, long FundFen, long PersonalAccountFen, string? Reason);
@@ -36,6 +36,33 @@ public interface IInsurancePlatform
     Task<PlatformReply> RefundAsync(PlatformRefundRequest request, CancellationToken cancellationToken);
 
     Task<PlatformReply> QueryRefundAsync(string refundSettlementId, CancellationToken cancellationToken);
+
+    /// <summary>The platform's own statement of a day (3201): every settlement and refund it recorded that day, UTC.</summary>
+    Task<PlatformStatement> GetStatementAsync(DateOnly day, CancellationToken cancellationToken);
+}
+
+/// <summary>One settlement or refund on the platform's daily statement, with the platform's own amounts.</summary>
+public sealed record PlatformStatementLine(
+    string Id,
+    bool IsRefund,
+    string OrderId,
+    string? MerchantId,
+    string? OriginalSettlementId,
+    bool Reversed,
+    long FundFen,
+    long PersonalAccountFen,
+    DateTimeOffset At);
+
+/// <summary>The platform's daily statement: its lines, and the totals it states for them.</summary>
+public sealed record PlatformStatement(DateOnly Day, IReadOnlyList<PlatformStatementLine> Lines)
+{
+    /// <summary>Settlements that stand (not reversed): count, fund and personal-account totals.</summary>
+    public (int Count, long FundFen, long PersonalAccountFen) Settled => Totals(Lines.Where(l => !l.IsRefund && !l.Reversed));
+
+    public (int Count, long FundFen, long PersonalAccountFen) Refunded => Totals(Lines.Where(l => l.IsRefund));
+
+    private static (int, long, long) Totals(IEnumerable<PlatformStatementLine> lines) =>
+        lines.Aggregate((0, 0L, 0L), (t, l) => (t.Item1 + 1, t.Item2 + l.FundFen, t.Item3 + l.PersonalAccountFen));
 }
 
 public sealed record PlatformRefundRequest(string RefundSettlementId, string OriginalSettlementId, string OrderId, long FundFen, long PersonalAccountFen);
@@ -64,4 +91,4 @@ public interface ICashChannel
 }
 
 /// <summary>A call whose outcome is unknown: it may or may not have taken effect at the other side.</summary>
-public sealed class OutcomeUnknownException(string message) : TimeoutException(message);
+public sealed class OutcomeUnknownException(string message, Exception? inner = null) : TimeoutException(message, inner);
