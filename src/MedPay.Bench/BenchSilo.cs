@@ -40,8 +40,8 @@ public sealed class BenchSilo : IAsyncDisposable
     public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId)
     {
         var gatewayPort = FreePort();
-        // Development: the bench silo runs on the development identity keys of silosettings.json, with the sandbox platform
-        // and memory storage, which Production refuses.
+        // Development: the bench silo runs on the development identity keys of silosettings.json, with the in-process sandbox
+        // platform and memory storage, which Production refuses.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("MedPay", LogLevel.Error);
@@ -56,6 +56,8 @@ public sealed class BenchSilo : IAsyncDisposable
             ["MedPay:Clustering:ClusterId"] = serviceId,
             ["MedPay:Clustering:SiloPort"] = FreePort().ToString(),
             ["MedPay:Clustering:GatewayPort"] = gatewayPort.ToString(),
+            // The benchmark measures MedPay, not the network to a platform: the sandbox engine runs in the silo.
+            ["MedPay:Platform:Mode"] = "InProcess",
         });
         CountingGrainStorage? counter = null;
         CountingReminderTable? reminders = null;

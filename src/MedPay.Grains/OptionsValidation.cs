@@ -1,38 +1,98 @@
 using MedPay.Grains.Domain;
+using MedPay.Platform.Protocol;
+using MedPay.Platform.Remote;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
 /// <summary>
-/// Which insurance platform and cash channel the silo talks to: <c>MedPay:Platform</c>. Only the sandbox exists today
-/// (an in-process platform that settles whatever it is asked to); it is refused in Production, so a production silo
-/// does not start until a real platform adapter is written and selected here.
+/// Which insurance platform and cash channel the silo talks to: <c>MedPay:Platform:Mode</c>. <c>Remote</c> (the default)
+/// reaches them over the network with signed envelopes (<see cref="RemotePlatformOptions"/>, the same section): the
+/// national platform in production, the sandbox process (<c>src/MedPay.Sandbox</c>) on a developer machine and in the
+/// tests. <c>InProcess</c> runs the sandbox engine in memory inside each silo, for benchmarks of MedPay alone; it is
+/// refused in Production, and a cluster of several silo processes must not use it (each silo would have its own platform).
 /// </summary>
 public sealed class PlatformOptions
 {
     public const string Section = "MedPay:Platform";
 
-    public const string Sandbox = "Sandbox";
+    public const string Remote = "Remote";
 
-    /// <summary><c>Sandbox</c>, the only mode there is; allowed outside the <c>Production</c> environment only.</summary>
-    public string Mode { get; set; } = Sandbox;
+    public const string InProcess = "InProcess";
+
+    public string Mode { get; set; } = Remote;
 }
 
-public sealed class PlatformOptionsValidator(IHostEnvironment environment) : IValidateOptions<PlatformOptions>
+public sealed class PlatformOptionsValidator(IHostEnvironment environment, IOptions<RemotePlatformOptions> remote) : IValidateOptions<PlatformOptions>
 {
     public ValidateOptionsResult Validate(string? name, PlatformOptions options)
     {
-        if (!string.Equals(options.Mode, PlatformOptions.Sandbox, StringComparison.Ordinal))
+        var section = PlatformOptions.Section;
+        switch (options.Mode)
         {
-            return ValidateOptionsResult.Fail($"{PlatformOptions.Section}:Mode '{options.Mode}' is unknown: the only platform adapter is '{PlatformOptions.Sandbox}'.");
+            case PlatformOptions.InProcess:
+                return environment.IsProduction()
+                    ? ValidateOptionsResult.Fail($"{section}:Mode is '{PlatformOptions.InProcess}' in the Production environment: the in-process sandbox accepts every payment.")
+                    : ValidateOptionsResult.Success;
+            case PlatformOptions.Remote:
+                break;
+            default:
+                return ValidateOptionsResult.Fail($"{section}:Mode '{options.Mode}' is unknown: it is '{PlatformOptions.Remote}' or '{PlatformOptions.InProcess}'.");
         }
 
-        return environment.IsProduction()
-            ? ValidateOptionsResult.Fail(
-                $"{PlatformOptions.Section}:Mode is '{PlatformOptions.Sandbox}' in the Production environment: the sandbox platform accepts every payment. " +
-                "MedPay has no real insurance platform adapter yet, so a Production silo does not start.")
-            : ValidateOptionsResult.Success;
+        var r = remote.Value;
+        var failures = new List<string>();
+        foreach (var (key, address) in new[] { ("BaseAddress", r.BaseAddress), ("CashBaseAddress", r.CashBaseAddress) })
+        {
+            if (address is null)
+            {
+                if (key == "BaseAddress")
+                {
+                    failures.Add($"{section}:BaseAddress is required: the insurance platform's address.");
+                }
+            }
+            else if (!address.IsAbsoluteUri || address.Scheme is not ("http" or "https"))
+            {
+                failures.Add($"{section}:{key} must be an absolute http(s) address.");
+            }
+            else if (address.Scheme == "http" && !environment.IsDevelopment() && !address.IsLoopback)
+            {
+                failures.Add($"{section}:{key} must be https outside Development: payments and personal data cross this connection.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(r.InstitutionCode) || r.InstitutionCode.Length > 30 || !r.InstitutionCode.All(char.IsAsciiLetterOrDigit))
+        {
+            failures.Add($"{section}:InstitutionCode is required: MedPay's institution code at the platform, letters and digits.");
+        }
+
+        if (!Sm2Key.TryParse(r.SigningKey, isPrivate: true, out var error))
+        {
+            failures.Add($"{section}:SigningKey: {error}");
+        }
+        else if (!environment.IsDevelopment() && string.Equals(r.SigningKey, RemotePlatformOptions.DevelopmentKeys.MedPaySigningKey, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{section}:SigningKey is the development key, public in the repository: refused outside Development. Set MedPay__Platform__SigningKey from a secret store.");
+        }
+
+        if (!Sm2Key.TryParse(r.PlatformPublicKey, isPrivate: false, out error))
+        {
+            failures.Add($"{section}:PlatformPublicKey: {error}");
+        }
+
+        if (!string.IsNullOrEmpty(r.CashPublicKey) && !Sm2Key.TryParse(r.CashPublicKey, isPrivate: false, out error))
+        {
+            failures.Add($"{section}:CashPublicKey: {error}");
+        }
+
+        if (r.AttemptTimeout <= TimeSpan.Zero || r.BreakerSampling < r.AttemptTimeout * 2 || r.BreakerOpenFor <= TimeSpan.Zero
+            || r.BreakerFailureRatio is <= 0 or > 1 || r.BreakerMinimumCalls < 2)
+        {
+            failures.Add($"{section}: AttemptTimeout must be positive, BreakerSampling at least twice AttemptTimeout, BreakerOpenFor positive, BreakerFailureRatio in (0, 1], BreakerMinimumCalls at least 2.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
 

@@ -1,6 +1,7 @@
 using MedPay.Grains.Domain;
 using MedPay.Grains.Notifications;
 using MedPay.Platform;
+using MedPay.Platform.Remote;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -136,7 +137,7 @@ public static class MedPayGrainServices
     /// <summary>The grain storage every MedPay grain uses.</summary>
     public const string StorageName = "medpay";
 
-    /// <summary>Registers what the grains need: policies, clock, gateway options and (unless already registered) the sandbox platform and cash channel.</summary>
+    /// <summary>Registers what the grains need: policies, clock, gateway options and (unless already registered) the insurance platform and cash channel of MedPay:Platform:Mode.</summary>
     public static IServiceCollection AddMedPayGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMedPayRedaction();
@@ -169,12 +170,20 @@ public static class MedPayGrainServices
         services.TryAddSingleton<IPaymentFlowHooks, NoFlowHooks>();
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));
         services.TryAddSingleton<IClock, SystemClock>();
-        services.TryAddSingleton<SandboxScript>();
-        services.TryAddSingleton<ISandboxLedger, MemoryLedger>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IInsurancePlatform>(sp => new SandboxInsurancePlatform(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<ICashChannel>(sp => new SandboxCashChannel(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<ISandboxControl>(sp => new InProcessSandboxControl(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>()));
+        if (configuration[$"{PlatformOptions.Section}:Mode"] is PlatformOptions.InProcess)
+        {
+            services.TryAddSingleton<SandboxScript>();
+            services.TryAddSingleton<ISandboxLedger, MemoryLedger>();
+            services.TryAddSingleton<IInsurancePlatform>(sp => new SandboxInsurancePlatform(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<ICashChannel>(sp => new SandboxCashChannel(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<ISandboxControl>(sp => new InProcessSandboxControl(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>()));
+        }
+        else
+        {
+            services.AddRemotePlatform(configuration);
+        }
+
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using MedPay.Testing;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -25,6 +26,7 @@ namespace MedPay.ApiTests;
 public sealed class ApiFixture : IAsyncLifetime
 {
     private IHost _silo = null!;
+    private SandboxProcess _sandbox = null!;
     private WebApplication _api = null!;
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -176,8 +178,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
         // Development, as under the run command: plain http callbacks are allowed, the silo accepts the development
         // identity keys of silosettings.json, and the sandbox platform and the storage emulator (refused in Production).
+        _sandbox = await SandboxProcess.StartAsync(StorageConnectionString);
         var silo = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
-        silo.Configuration.AddMedPaySiloSettings().AddInMemoryCollection(cluster).AddInMemoryCollection(new Dictionary<string, string?>
+        silo.Configuration.AddMedPaySiloSettings().AddInMemoryCollection(cluster).AddInMemoryCollection(_sandbox.SiloSettings).AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["MedPay:Clustering:SiloPort"] = FreePort().ToString(),
             ["MedPay:Storage:Provider"] = "AzureTable",
@@ -194,7 +197,7 @@ public sealed class ApiFixture : IAsyncLifetime
         silo.UseOrleans(s => s.UseMedPayClustering(silo.Configuration).AddMedPay(silo.Configuration));
         _silo = silo.Build();
         await _silo.StartAsync();
-        Sandbox = _silo.Services.GetRequiredService<ISandboxControl>();
+        Sandbox = _sandbox.Admin;
 
         ClusterArgs = [.. cluster.Select(kv => $"--{kv.Key}={kv.Value}")];
 
@@ -222,6 +225,7 @@ public sealed class ApiFixture : IAsyncLifetime
         await _api.DisposeAsync();
         await _silo.StopAsync();
         _silo.Dispose();
+        await _sandbox.DisposeAsync();
     }
 
     public static string StorageConnectionString =>

@@ -71,7 +71,7 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public async Task In_Production_the_silo_refuses_the_sandbox_platform_and_development_storage()
+    public async Task In_Production_the_silo_refuses_the_development_platform_key_and_development_storage()
     {
         using var silo = Silo(Environments.Production, new()
         {
@@ -79,8 +79,35 @@ public sealed class StartupTests
             ["MedPay:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
         });
         var text = await RefusalAsync(silo);
-        Assert.Contains("MedPay:Platform:Mode is 'Sandbox' in the Production environment", text);
+        Assert.Contains("MedPay:Platform:SigningKey is the development key", text);
         Assert.Contains("MedPay:Storage:ConnectionString", text);
+    }
+
+    [Fact]
+    public async Task In_Production_the_silo_refuses_the_in_process_sandbox_and_a_platform_over_plain_http()
+    {
+        using (var silo = Silo(Environments.Production, new() { ["MedPay:Platform:Mode"] = "InProcess" }))
+        {
+            Assert.Contains("MedPay:Platform:Mode is 'InProcess' in the Production environment", await RefusalAsync(silo));
+        }
+
+        using (var silo = Silo(Environments.Production, new() { ["MedPay:Platform:BaseAddress"] = "http://mip.example.gov.cn/" }))
+        {
+            Assert.Contains("MedPay:Platform:BaseAddress must be https outside Development", await RefusalAsync(silo));
+        }
+    }
+
+    [Theory]
+    [InlineData("SigningKey", "not-hex", "MedPay:Platform:SigningKey: The SM2 private key is not hex.")]
+    [InlineData("SigningKey", "00", "MedPay:Platform:SigningKey: The SM2 private key must be 32 bytes")]
+    [InlineData("PlatformPublicKey", "04AB", "MedPay:Platform:PlatformPublicKey: The SM2 public key must be 65 bytes")]
+    [InlineData("InstitutionCode", "", "MedPay:Platform:InstitutionCode is required")]
+    [InlineData("Mode", "Sandbox", "MedPay:Platform:Mode 'Sandbox' is unknown")]
+    [InlineData("AttemptTimeout", "00:01:00", "BreakerSampling at least twice AttemptTimeout")]
+    public async Task A_bad_platform_setting_stops_the_silo_with_its_name(string key, string value, string expected)
+    {
+        using var silo = Silo(Environments.Development, new() { [$"MedPay:Platform:{key}"] = value });
+        Assert.Contains(expected, await RefusalAsync(silo));
     }
 
     [Fact]

@@ -27,9 +27,6 @@ public sealed class MedPayTestSilo : ISiloConfigurator
     {
         var configuration = silo.Configuration;
         silo.Services.AddSingleton<IClock>(TestWorld.ClockFor(configuration["MedPay:Test:ClockId"]!));
-        silo.Services.AddSingleton(TestWorld.Script);
-        silo.Services.AddSingleton<IInsurancePlatform>(TestWorld.Platform);
-        silo.Services.AddSingleton<ICashChannel>(TestWorld.Cash);
         silo.Services.AddSingleton<IPaymentFlowHooks>(sp => new TestFlowHooks(TestWorld.Flow, sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         silo.AddMedPay(configuration, RealStorage);
         silo.Services.AddKeyedSingleton<IGrainStorage>(
@@ -114,6 +111,7 @@ public sealed class MedPayCluster : IAsyncDisposable
     {
         serviceId ??= "medpay-test-" + Guid.NewGuid().ToString("N")[..12];
         tableName ??= "medpaytest" + Guid.NewGuid().ToString("N");
+        var sandbox = await TestWorld.EnsureSandboxAsync();
         var builder = new TestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
         builder.Options.UseTestClusterMembership = !azureClustering;
@@ -142,6 +140,7 @@ public sealed class MedPayCluster : IAsyncDisposable
                 ["MedPay:Notifications:AllowedCallbackHosts:0"] = "127.0.0.1",
                 ["MedPay:Test:AzureClustering"] = azureClustering.ToString(),
             })
+            .AddInMemoryCollection(sandbox.SiloSettings)
             .AddInMemoryCollection(tls ? TestCertificates.Cluster.Settings() : []));
         builder.AddSiloBuilderConfigurator<MedPayTestSilo>();
         builder.AddClientBuilderConfigurator<MedPayTestClient>();

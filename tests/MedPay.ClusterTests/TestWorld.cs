@@ -2,6 +2,10 @@ using System.Collections.Concurrent;
 using MedPay.Grains;
 using MedPay.Grains.Domain;
 using MedPay.Platform;
+using MedPay.Platform.Remote;
+using MedPay.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 
 namespace MedPay.ClusterTests;
@@ -22,13 +26,35 @@ public sealed class TestClock : IClock
 /// </summary>
 public static class TestWorld
 {
-    public static readonly SandboxScript Script = new();
-    public static readonly MemoryLedger Ledger = new();
-    public static readonly SandboxInsurancePlatform Platform = new(Script, Ledger, TimeProvider.System);
-    public static readonly SandboxCashChannel Cash = new(Script, Ledger, TimeProvider.System);
+    private static readonly SemaphoreSlim SandboxStart = new(1, 1);
+    private static SandboxProcess? _sandbox;
+    private static IInsurancePlatform? _platform;
+
+    /// <summary>The sandbox platform process every test cluster of this run settles with; started by the first cluster.</summary>
+    public static SandboxProcess SandboxProcess => _sandbox ?? throw new InvalidOperationException("No test cluster has started the sandbox yet.");
 
     /// <summary>Scripts the sandbox and reads its own records.</summary>
-    public static readonly ISandboxControl Sandbox = new InProcessSandboxControl(Script, Ledger);
+    public static ISandboxControl Sandbox => SandboxProcess.Admin;
+
+    /// <summary>The sandbox platform reached as the silos reach it: signed envelopes over HTTP.</summary>
+    public static IInsurancePlatform Platform => _platform ??= new ServiceCollection()
+        .AddLogging()
+        .AddRemotePlatform(new ConfigurationBuilder().AddInMemoryCollection(SandboxProcess.SiloSettings).Build())
+        .BuildServiceProvider()
+        .GetRequiredService<IInsurancePlatform>();
+
+    public static async Task<SandboxProcess> EnsureSandboxAsync()
+    {
+        await SandboxStart.WaitAsync();
+        try
+        {
+            return _sandbox ??= await SandboxProcess.StartAsync(StorageConnectionString);
+        }
+        finally
+        {
+            SandboxStart.Release();
+        }
+    }
 
     /// <summary>Whether the platform holds a settlement (standing or reversed) with this id.</summary>
     public static async Task<bool> SettledAtPlatformAsync(string settlementId) =>

@@ -1,0 +1,69 @@
+using Azure.Data.Tables;
+using MedPay.Platform;
+using MedPay.Sandbox;
+using Microsoft.Extensions.Options;
+
+// The sandbox insurance platform and cash channel, as their own process: MedPay's silos reach it over HTTP with signed
+// envelopes, as they would reach the national platform; its records are durable in its own tables.
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddOptions<SandboxOptions>().Bind(builder.Configuration.GetSection(SandboxOptions.Section)).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<SandboxKeys>();
+builder.Services.AddSingleton<SandboxScript>();
+builder.Services.AddSingleton(sp =>
+{
+    var options = sp.GetRequiredService<IOptions<SandboxOptions>>().Value;
+    var service = new TableServiceClient(options.StorageConnectionString);
+    return TableLedger.CreateAsync(service, options.TablePrefix, CancellationToken.None).GetAwaiter().GetResult();
+});
+builder.Services.AddSingleton<ISandboxLedger>(sp => sp.GetRequiredService<TableLedger>());
+builder.Services.AddSingleton(sp => new SandboxInsurancePlatform(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new SandboxCashChannel(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    foreach (var converter in SandboxAdmin.Json.Converters)
+    {
+        o.SerializerOptions.Converters.Add(converter);
+    }
+});
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
+
+var app = builder.Build();
+// Creates the tables before the first request, so that a broken storage stops the start, not a payment.
+app.Services.GetRequiredService<TableLedger>();
+app.Services.GetRequiredService<SandboxKeys>();
+// Started by a test process: go when it goes, so that a crashed test run leaves no sandbox behind.
+if (app.Configuration.GetValue<int?>("Sandbox:ParentProcessId") is { } parent)
+{
+    _ = WatchParentAsync(parent, app.Lifetime);
+}
+
+app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+app.MapMip();
+app.MapAdmin();
+app.Run();
+
+static async Task WatchParentAsync(int parentId, IHostApplicationLifetime lifetime)
+{
+    while (!lifetime.ApplicationStopping.IsCancellationRequested)
+    {
+        try
+        {
+            using var parent = System.Diagnostics.Process.GetProcessById(parentId);
+            if (parent.HasExited)
+            {
+                break;
+            }
+        }
+        catch (ArgumentException)
+        {
+            break;
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+    }
+
+    lifetime.StopApplication();
+}
