@@ -196,7 +196,9 @@ public static class Names
     {
         RefundStatus.Pending => "pending",
         RefundStatus.Succeeded => "succeeded",
-        _ => "failed",
+        RefundStatus.Failed => "failed",
+        RefundStatus.ManualReview => "manual_review",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
     public static string Of(NotificationStatus status) => status switch

@@ -332,7 +332,8 @@ public static class OpenApiDocumentation
                 + "field is missing) or a field's own code such as `invalid_user_id`" + (post ? ", or `invalid_idempotency_key`." : "."),
             400 => "A parameter is not valid; `code` says which rule it breaks (such as `invalid_day` or `invalid_page_token`)"
                 + (post ? ", or `invalid_idempotency_key`." : "."),
-            402 => "Declined: the payment or refund failed (`insufficient_balance`, `platform_declined`, `cash_declined`, `refund_declined`). "
+            402 => "Declined: the payment failed (`insufficient_balance`, `platform_declined`, `cash_declined`), or a refund recorded as "
+                + "failed before refusals were held for review (`refund_declined`). "
                 + "A failed payment's problem also carries `orderId`, `orderStatus`, `settlementId` and `split`.",
             404 => "Not found: no such resource (`voucher_not_found`, `order_not_found`, `merchant_not_found`).",
             409 => "Conflict with the current state (such as `order_already_paid` or `order_conflict`)"
@@ -470,7 +471,7 @@ public static class OpenApiDocumentation
                     OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, new OpenApiSchemaReference(nameof(SplitResponse), document)],
                 },
                 ["refundId"] = Text("A failed refund: the refund."),
-                ["refundStatus"] = Text("A failed refund: its status (`failed`)."),
+                ["refundStatus"] = Text("A failed refund (recorded before refusals were held for review): its status (`failed`)."),
             },
             Required = new HashSet<string>(["type", "title", "status", "detail", "code"], StringComparer.Ordinal),
         };

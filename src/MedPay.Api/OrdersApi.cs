@@ -28,6 +28,10 @@ public static class OrdersApi
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         orders.MapPost("/{orderId}/refunds", RefundAsync).RequireAuthorization(Policies.OrderMerchant)
             .WithName("refundOrder").WithSummary("Refund a paid order, in full or in part")
+            .WithDescription("200 with `status: \"succeeded\"` once refunded. 202 with `status: \"pending\"` while its outcome is not known "
+                + "(the same request again resumes it), or `status: \"manual_review\"` when a person must settle it, with the reason in "
+                + "`failure`: `refund_declined` (the platform or the cash channel refused it) or `refund_unknown` (its outcome stayed "
+                + "unknown too long).")
             .Accepts<RefundRequestBody>("application/json").Produces<RefundResponse>().Produces<RefundResponse>(202)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(404).ProducesProblem(409).ProducesProblem(422);
         orders.MapPost("/{orderId}/cancel", CancelAsync).RequireAuthorization(Policies.OrderMerchant)
@@ -172,7 +176,8 @@ public static class OrdersApi
         return result.Value!.Status switch
         {
             RefundStatus.Succeeded => Results.Ok(refund),
-            RefundStatus.Pending => Results.Accepted($"/v1/orders/{Uri.EscapeDataString(orderId)}", refund),
+            // Not refused for good: still being found out, or held for a person to settle (the reason in `failure`).
+            RefundStatus.Pending or RefundStatus.ManualReview => Results.Accepted($"/v1/orders/{Uri.EscapeDataString(orderId)}", refund),
             _ => Problems.For(result.Value.Failure ?? new Failure(ErrorCodes.RefundDeclined, "The refund was declined."), new Dictionary<string, object?>
             {
                 ["orderId"] = orderId,

@@ -68,7 +68,10 @@ public static class ErrorCodes
     public const string RefundExceedsPaid = "refund_exceeds_paid";
     public const string TooManyRefunds = "too_many_refunds";
     public const string OrderNotRefundable = "order_not_refundable";
+    /// <summary>The platform or the cash channel refused a refund: the refund is held in manual review with this code.</summary>
     public const string RefundDeclined = "refund_declined";
+    /// <summary>A refund whose outcome stayed unknown past <c>MedPay:Recovery:ManualReviewAfter</c>: held in manual review with this code.</summary>
+    public const string RefundUnknown = "refund_unknown";
     public const string OrderNotCancellable = "order_not_cancellable";
     public const string OrderCancelled = "order_cancelled";
     public const string OrderExpired = "order_expired";

@@ -7,7 +7,17 @@ public enum RefundStatus
 {
     Pending = 0,
     Succeeded = 1,
+    /// <summary>
+    /// No longer given to new refunds (a refusal of a refund of a settled payment goes to <see cref="ManualReview"/>);
+    /// kept for refunds recorded before. A failed refund's amount is free to refund again.
+    /// </summary>
     Failed = 2,
+    /// <summary>
+    /// A person must settle it: the platform or the cash channel refused it, or its outcome stayed unknown too long.
+    /// Its reason is in <see cref="RefundView.Failure"/>. Nothing drives it any more, and its amount still counts as
+    /// refunded-or-owed, so no later refund can exceed what was paid.
+    /// </summary>
+    ManualReview = 3,
 }
 
 [GenerateSerializer, Immutable, Alias("medpay.RefundCommand")]

@@ -396,22 +396,49 @@ public sealed class MedicalOrderGrain(
                     outcomeDurable: true);
                 break;
             case SettlementStatus.Declined:
-                var failed = refund with { Status = RefundStatus.Failed, Failure = record.Failure, CompletedAt = clock.UtcNow };
-                var now = clock.UtcNow;
-                await SaveAsync(state.State with
-                {
-                    Refunds = Replace(state.State.Refunds, failed),
-                    UpdatedAt = now,
-                    History = state.State.History.Add(new(now, state.State.Status, $"refund {refund.RefundId} failed: {record.Failure?.Message}")),
-                });
+                // The platform or the cash channel refused to refund a payment MedPay holds as settled: final for this
+                // refund id, and the customer is still owed the money, so a person settles it.
+                await HoldRefundAsync(refund, record, record.Failure ?? new(ErrorCodes.RefundDeclined, "The refund was declined."), outcomeDurable: true);
+                break;
+            case SettlementStatus.Unknown when record.Failure is { } refused:
+                // The cash channel refused the cash part after the platform refunded the insured part (in the gateway's
+                // record): a refusal too, and half done, so a person settles it at once.
+                await HoldRefundAsync(refund, record, refused, outcomeDurable: true);
                 break;
             default:
-                logger.LogWarning("Order {OrderId}: the outcome of refund {RefundId} is unknown; it stays pending", OrderId, refund.RefundId);
+                var waited = clock.UtcNow - refund.RequestedAt;
+                if (waited >= recovery.Value.ManualReviewAfter)
+                {
+                    // As for a payment: an outcome unknown for too long is a person's to find out, never silently pending.
+                    var reason = $"the outcome of refund {refund.RefundSettlementId} is still unknown after {waited.TotalMinutes:F0} minutes";
+                    await HoldRefundAsync(refund, record, new(ErrorCodes.RefundUnknown, reason), outcomeDurable: false);
+                }
+                else
+                {
+                    logger.LogWarning("Order {OrderId}: the outcome of refund {RefundId} is unknown; it stays pending", OrderId, refund.RefundId);
+                }
+
                 break;
         }
 
         await UpdateReminderAsync();
         return state.State.Refunds.Find(r => r.RefundId == refund.RefundId)!;
+    }
+
+    /// <summary>
+    /// Holds a refund for manual review with <paramref name="reason"/>: recorded on the refund and in the history, and the
+    /// merchant is told (<c>order.refund_review</c>) in the same write. The order keeps its status; nothing drives the
+    /// refund any more, and its amount still counts against what is left to refund.
+    /// </summary>
+    private async Task HoldRefundAsync(RefundView refund, RefundRecord record, Failure reason, bool outcomeDurable)
+    {
+        var held = refund with { Status = RefundStatus.ManualReview, Failure = reason, PlatformRefundRef = record.PlatformRef ?? refund.PlatformRefundRef };
+        await RecordAsync(
+            Noted($"refund {refund.RefundId} of {refund.AmountFen} fen held for manual review: {reason.Message}", s => s with { Refunds = Replace(s.Refunds, held) }),
+            "order.refund_review",
+            held,
+            outcomeDurable);
+        logger.LogWarning("Order {OrderId}: refund {RefundId} is held for manual review ({Code})", OrderId, refund.RefundId, reason.Code);
     }
 
     private async Task<Result<OrderView>> CancelOnceAsync(string reason, OrderStatus to)
@@ -575,7 +602,13 @@ public sealed class MedicalOrderGrain(
     /// </param>
     private async Task MoveAsync(OrderStatus to, string cause, Func<OrderState, OrderState> change, string? notify = null, RefundView? refund = null, bool outcomeDurable = false)
     {
-        var next = Moved(to, cause, change);
+        await RecordAsync(Moved(to, cause, change), notify, refund, outcomeDurable);
+        logger.LogInformation("Order {OrderId} is {Status}", OrderId, to);
+    }
+
+    /// <summary>Writes <paramref name="next"/> and, for an outcome the merchant is told about, the notification with it (see <see cref="MoveAsync"/>).</summary>
+    private async Task RecordAsync(OrderState next, string? notify, RefundView? refund, bool outcomeDurable)
+    {
         var now = next.UpdatedAt;
         if (notify is not null)
         {
@@ -590,7 +623,6 @@ public sealed class MedicalOrderGrain(
         }
 
         await SaveAsync(next);
-        logger.LogInformation("Order {OrderId} is {Status}", OrderId, to);
         if (notify is not null)
         {
             ScheduleDelivery();
@@ -608,6 +640,18 @@ public sealed class MedicalOrderGrain(
             Status = to,
             UpdatedAt = now,
             History = current.History.Add(new(now, to, cause)),
+        };
+    }
+
+    /// <summary>The order's state with a change and its history entry, in the status it is in; not yet written.</summary>
+    private OrderState Noted(string cause, Func<OrderState, OrderState> change)
+    {
+        var current = state.State;
+        var now = clock.UtcNow;
+        return change(current) with
+        {
+            UpdatedAt = now,
+            History = current.History.Add(new(now, current.Status, cause)),
         };
     }
 
@@ -635,6 +679,8 @@ public sealed class MedicalOrderGrain(
             amountFen = refund.AmountFen,
             split = new { fundFen = refund.Split.FundFen, personalAccountFen = refund.Split.PersonalAccountFen, cashFen = refund.Split.CashFen },
             platformRefundRef = refund.PlatformRefundRef,
+            status = WireName(refund.Status),
+            failure = refund.Failure is null ? null : new { code = refund.Failure.Code, message = refund.Failure.Message },
         },
     }, Json);
 
@@ -821,6 +867,8 @@ public sealed class MedicalOrderGrain(
         OrderStatus.ManualReview => "manual_review",
         _ => status.ToString().ToLowerInvariant(),
     };
+
+    private static string WireName(RefundStatus status) => status == RefundStatus.ManualReview ? "manual_review" : status.ToString().ToLowerInvariant();
 
     private static Failure NotFound() => Contracts.NotFound.Order;
 }

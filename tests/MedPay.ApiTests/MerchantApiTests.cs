@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MedPay.Platform;
 
 namespace MedPay.ApiTests;
 
@@ -100,6 +101,35 @@ public sealed class MerchantApiTests(ApiFixture fixture)
         await Expect.ProblemAsync(await intruder.PostAsJsonAsync($"/v1/orders/{orderId}/cancel", new { reason = "x" }), HttpStatusCode.NotFound, "order_not_found");
         await Expect.ProblemAsync(await fixture.Anonymous.PostAsJsonAsync($"/v1/orders/{orderId}/refunds", new { refundId = "r1", amountFen = 1, reason = "x" }), HttpStatusCode.Unauthorized, "unauthorized");
         Assert.Equal("created", (await _api.OrderAsync(orderId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_refused_refund_is_202_manual_review_with_its_failure_code_and_a_mismatch_of_the_statement()
+    {
+        var (merchantId, _, merchant) = await RegisterAsync();
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var orderId = await _api.CreateOrderAsync(userId, merchantId);
+        await Expect.StatusAsync(await _api.PayAsync(orderId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.OK);
+        await fixture.Sandbox.PlatformRefundAsync(orderId, new SandboxRule(SandboxFault.Decline, Reason: "refund window closed"));
+
+        var body = new { refundId = "r1", amountFen = 10_000, reason = "one box returned" };
+        var refund = await Expect.StatusAsync(await merchant.PostAsJsonAsync($"/v1/orders/{orderId}/refunds", body), HttpStatusCode.Accepted);
+        Assert.Equal("manual_review", refund.GetProperty("status").GetString());
+        Assert.Equal("refund_declined", refund.GetProperty("failure").GetProperty("code").GetString());
+        Assert.Equal("refund window closed", refund.GetProperty("failure").GetProperty("message").GetString());
+        // A repeat answers the same, and the order shows it so.
+        Assert.Equal(refund.GetRawText(), (await Expect.StatusAsync(await merchant.PostAsJsonAsync($"/v1/orders/{orderId}/refunds", body), HttpStatusCode.Accepted)).GetRawText());
+        var order = await Expect.StatusAsync(await merchant.GetAsync($"/v1/merchant/orders/{orderId}"), HttpStatusCode.OK);
+        Assert.Equal("settled", order.GetProperty("status").GetString());
+        Assert.Equal(refund.GetRawText(), order.GetProperty("refunds").EnumerateArray().Single().GetRawText());
+        Assert.Contains(order.GetProperty("notifications").EnumerateArray(), n => n.GetProperty("type").GetString() == "order.refund_review");
+
+        var day = DateTime.UtcNow.ToString("yyyy-MM-dd");
+        var statement = await Expect.StatusAsync(await merchant.GetAsync($"/v1/merchant/reconciliation?day={day}"), HttpStatusCode.OK);
+        Assert.Equal(0, statement.GetProperty("refundedFen").GetInt64());
+        var mismatch = statement.GetProperty("mismatches").EnumerateArray().Single();
+        Assert.Equal("refund in review: r1", mismatch.GetProperty("what").GetString());
+        Assert.Contains("refund_declined: refund window closed", mismatch.GetProperty("order").GetString());
     }
 
     [Fact]

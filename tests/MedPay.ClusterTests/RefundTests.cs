@@ -123,10 +123,87 @@ public sealed class RefundTests(ClusterFixture fixture)
         var before = (await _s.Voucher(payer).GetAsync()).Value!;
         await TestWorld.Sandbox.PlatformRefundAsync(paid.OrderId, new(SandboxFault.Decline, Reason: "refund window closed"));
         var refund = (await _s.Order(paid.OrderId).RefundAsync(new("r1", 1_000, "x"))).Value!;
-        Assert.Equal(RefundStatus.Failed, refund.Status);
+        // The platform's refusal is final for this refund id, and the customer is owed the money: a person settles it.
+        Assert.Equal(RefundStatus.ManualReview, refund.Status);
         Assert.Equal(ErrorCodes.RefundDeclined, refund.Failure!.Code);
+        Assert.Equal("refund window closed", refund.Failure.Message);
         Assert.Equal(before, (await _s.Voucher(payer).GetAsync()).Value);
         Assert.Equal(OrderStatus.Settled, (await _s.Order(paid.OrderId).GetAsync()).Value!.Status);
+    }
+
+    [Fact]
+    public async Task A_refund_whose_outcome_stays_unknown_is_driven_until_the_limit_then_held_for_review_and_no_longer_sent()
+    {
+        var (userId, opened, paid) = await _s.PaidOrderAsync(TestWorld.Unique("m"));
+        var order = _s.Order(paid.OrderId);
+        await TestWorld.Sandbox.PlatformRefundAsync(paid.OrderId, new SandboxRule(SandboxFault.Timeout));
+
+        var refund = (await order.RefundAsync(new("r1", 10_000, "one box"))).Value!;
+        Assert.Equal(RefundStatus.Pending, refund.Status);
+        Task<int> SentAsync() => TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Refund, refund.RefundSettlementId);
+
+        // Before the limit the order's reminder keeps driving it (the gateway asks before it sends again), and it stays pending.
+        var sentFirst = await SentAsync();
+        await Eventually.HoldsAsync(async () => await SentAsync() > sentFirst);
+        var pending = (await order.GetAsync()).Value!.Refunds.Single();
+        Assert.Equal(RefundStatus.Pending, pending.Status);
+        Assert.Null(pending.Failure);
+
+        fixture.Medpay.Clock.Advance(TimeSpan.FromMinutes(31));
+        await Eventually.HoldsAsync(async () => (await order.GetAsync()).Value!.Refunds.Single().Status == RefundStatus.ManualReview);
+
+        var view = (await order.GetAsync()).Value!;
+        var held = view.Refunds.Single();
+        Assert.Equal(ErrorCodes.RefundUnknown, held.Failure!.Code);
+        Assert.Contains("still unknown", held.Failure.Message);
+        Assert.Null(held.CompletedAt);
+        Assert.Equal(OrderStatus.Settled, view.Status);
+        Assert.Contains("r1", view.History[^1].Cause);
+        Assert.Contains(held.Failure.Message, view.History[^1].Cause);
+        var notice = Assert.Single(view.Notifications, n => n.Type == "order.refund_review");
+        Assert.Equal($"{paid.OrderId}:order.refund_review:r1", notice.EventId);
+
+        // Held, it is no longer driven: nothing more reaches the platform over several reminder periods (2 s here).
+        var sentHeld = await SentAsync();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.Equal(sentHeld, await SentAsync());
+        Assert.Equal(held, (await order.GetAsync()).Value!.Refunds.Single());
+        // A repeat of the refund answers it as it is, without sending it again.
+        Assert.Equal(held, (await order.RefundAsync(new("r1", 10_000, "one box"))).Value);
+        Assert.Equal(sentHeld, await SentAsync());
+        // Its amount is still committed: no later refund can go past what was paid; the voucher is credited nothing.
+        Assert.Equal(ErrorCodes.RefundExceedsPaid, (await order.RefundAsync(new("r2", 55_001, "the rest and more"))).Error!.Code);
+        Assert.Equal(opened.PersonalAccountBalanceFen - paid.Split!.PersonalAccountFen, (await _s.Voucher(userId).GetAsync()).Value!.PersonalAccountBalanceFen);
+    }
+
+    [Fact]
+    public async Task A_cash_refund_declined_after_the_platform_refunded_is_held_for_review_at_once()
+    {
+        var (_, _, paid) = await _s.PaidOrderAsync(TestWorld.Unique("m"));
+        var order = _s.Order(paid.OrderId);
+        await TestWorld.Sandbox.CashRefundAsync(paid.OrderId, new SandboxRule(SandboxFault.Decline, Reason: "the card account is closed"));
+
+        var refund = (await order.RefundAsync(new("r1", 65_000, "returned goods"))).Value!;
+
+        Assert.Equal(RefundStatus.ManualReview, refund.Status);
+        Assert.Equal(ErrorCodes.RefundDeclined, refund.Failure!.Code);
+        Assert.Equal("the card account is closed", refund.Failure.Message);
+        // The insured part is back with the platform (its reference is kept for the person who settles the rest); the cash part is not.
+        var atPlatform = (await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.Refund, refund.RefundSettlementId))!;
+        Assert.Equal(PlatformOutcome.Succeeded, atPlatform.Outcome);
+        Assert.Equal(atPlatform.Reference, refund.PlatformRefundRef);
+        Assert.NotEqual(PlatformOutcome.Succeeded, (await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.CashRefund, refund.RefundSettlementId))?.Outcome);
+
+        var view = (await order.GetAsync()).Value!;
+        Assert.Equal(OrderStatus.Settled, view.Status);
+        Assert.Equal(refund, view.Refunds.Single());
+        Assert.Contains("the card account is closed", view.History[^1].Cause);
+        Assert.Contains(view.Notifications, n => n.EventId == $"{paid.OrderId}:order.refund_review:r1");
+        // The whole payment is committed to this refund: nothing more can be refunded, and nothing is sent again.
+        Assert.Equal(ErrorCodes.RefundExceedsPaid, (await order.RefundAsync(new("r2", 1, "one fen"))).Error!.Code);
+        var cashSent = await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.CashRefund, refund.RefundSettlementId);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(cashSent, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.CashRefund, refund.RefundSettlementId));
     }
 }
 

@@ -221,6 +221,33 @@ public sealed class ReconciliationBuilderTests
     }
 
     [Fact]
+    public void A_refund_in_review_is_listed_with_its_reason_not_as_open_and_not_in_the_totals()
+    {
+        var declined = Refund("R-1", RefundStatus.ManualReview, new Split(10, 20, 30)) with { Failure = new(ErrorCodes.RefundDeclined, "refund window closed") };
+        var unknown = Refund("R-2", RefundStatus.ManualReview, new Split(1, 2, 3)) with { Failure = new(ErrorCodes.RefundUnknown, "still unknown after 31 minutes") };
+        var order = Order("RX-1", OrderStatus.Settled, Paid, declined, unknown);
+        var r = Build(new ReconciliationInput(order, Record(order, SettlementStatus.Succeeded),
+            [(declined, RefundRecord(order, declined, SettlementStatus.Declined)), (unknown, RefundRecord(order, unknown, SettlementStatus.Unknown))]));
+
+        Assert.Equal([$"{Kinds.RefundInReview}: R-1", $"{Kinds.RefundInReview}: R-2"], r.Mismatches.Select(m => m.What));
+        Assert.Equal("manual_review, fund 10 / personal 20 / cash 30 fen; refund_declined: refund window closed", r.Mismatches[0].Order);
+        Assert.Equal("declined, fund 10 / personal 20 / cash 30 fen", r.Mismatches[0].Gateway);
+        Assert.Equal("manual_review, fund 1 / personal 2 / cash 3 fen; refund_unknown: still unknown after 31 minutes", r.Mismatches[1].Order);
+        Assert.Equal("unknown, fund 1 / personal 2 / cash 3 fen", r.Mismatches[1].Gateway);
+        Assert.Equal((1, 0, 0L), (r.SettledCount, r.RefundCount, r.RefundedTotalFen));
+    }
+
+    [Fact]
+    public void A_refund_in_review_without_its_gateway_record_is_still_listed_once()
+    {
+        var held = Refund("R-1", RefundStatus.ManualReview, new Split(10, 20, 30));
+        var order = Order("RX-1", OrderStatus.Settled, Paid, held);
+        var m = Single(Build(new ReconciliationInput(order, Record(order, SettlementStatus.Succeeded), [(held, null)])), $"{Kinds.RefundInReview}: R-1");
+        Assert.Equal("manual_review, fund 10 / personal 20 / cash 30 fen; no reason recorded", m.Order);
+        Assert.Equal("no record", m.Gateway);
+    }
+
+    [Fact]
     public void Mismatches_are_ordered_by_order_id_keeping_each_orders_own_order()
     {
         var c = Order("RX-C", OrderStatus.Settled, Paid);
