@@ -6,6 +6,11 @@ using Microsoft.Extensions.Options;
 // The sandbox insurance platform and cash channel, as their own process: MedPay's silos reach it over HTTP with signed
 // envelopes, as they would reach the national platform; its records are durable in its own tables.
 var builder = WebApplication.CreateBuilder(args);
+// Its settings files are named for it (not appsettings*.json), so that a project referencing it never takes them for
+// its own; they come first, below environment variables and the command line.
+var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory);
+builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = "sandboxsettings.json", FileProvider = files, Optional = false });
+builder.Configuration.Sources.Insert(1, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = $"sandboxsettings.{builder.Environment.EnvironmentName}.json", FileProvider = files, Optional = true });
 builder.Services.AddOptions<SandboxOptions>().Bind(builder.Configuration.GetSection(SandboxOptions.Section)).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
 builder.Services.AddSingleton(TimeProvider.System);

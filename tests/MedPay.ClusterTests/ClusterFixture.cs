@@ -1,3 +1,4 @@
+using MedPay.Testing;
 using System.Net;
 using Azure.Data.Tables;
 using MedPay.Api;
@@ -107,11 +108,12 @@ public sealed class MedPayCluster : IAsyncDisposable
     /// <paramref name="tls"/> connects silos and clients over TCP with mutual TLS (<c>MedPay:Cluster:Tls</c>) and
     /// <see cref="TestCertificates.Cluster"/>, as a production cluster is; otherwise over the test cluster's in-memory transport.
     /// </summary>
-    public static async Task<MedPayCluster> StartAsync(short silos = 1, string? serviceId = null, string? tableName = null, bool azureClustering = false, bool tls = false)
+    /// <param name="sandbox">The sandbox platform process to settle with; the run's shared one when null.</param>
+    public static async Task<MedPayCluster> StartAsync(short silos = 1, string? serviceId = null, string? tableName = null, bool azureClustering = false, bool tls = false, SandboxProcess? sandbox = null)
     {
         serviceId ??= "medpay-test-" + Guid.NewGuid().ToString("N")[..12];
         tableName ??= "medpaytest" + Guid.NewGuid().ToString("N");
-        var sandbox = await TestWorld.EnsureSandboxAsync();
+        sandbox ??= await TestWorld.EnsureSandboxAsync();
         var builder = new TestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
         builder.Options.UseTestClusterMembership = !azureClustering;
