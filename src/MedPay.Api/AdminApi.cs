@@ -23,6 +23,13 @@ public static class AdminApi
         admin.MapPost("/merchants/{merchantId}/callback", SetCallbackAsync).RequireAuthorization(Policies.Operator).Accepts<CallbackRequest>("application/json")
             .WithName("setMerchantCallback").WithSummary("Change or remove a merchant's callback address")
             .Produces<MerchantResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404);
+        admin.MapGet("/reconciliation", ReconcilePlatformDayAsync).Produces<PlatformReconciliationResponse>(200, "application/json", "text/csv").ProducesProblem(400)
+            .WithName("getPlatformReconciliation").WithSummary("The daily check of the insurance platform's statement against MedPay's records of every merchant")
+            .WithDescription("The platform's whole statement of the day (UTC; 3201 totals, 3202 detail) against MedPay's records: every merchant's "
+                + "statement of the day checked against the platform, as `GET /v1/merchant/reconciliation` does, for every registered merchant and "
+                + "every merchant the platform's lines name. `platformCheck` sums MedPay's totals and the platform's for the same settlements and "
+                + "refunds, `platformStated` is what the platform states for its whole day, and `mismatches` lists every difference with its merchant. "
+                + "If the platform cannot be reached, `platformCheck.status` is `unavailable` with the reason. JSON, or CSV with `format=csv`.");
         admin.MapGet("/audit", ListAuditAsync).Produces<IReadOnlyList<AuditEntryResponse>>().ProducesProblem(400)
             .WithName("listAudit").WithSummary("The audit trail of operator actions of a day");
         return app;
@@ -105,6 +112,19 @@ public static class AdminApi
             var result = await grains.GetGrain<IMerchantGrain>(merchantId).SetCallbackAsync(body.CallbackUrl);
             return result.IsOk ? Results.Ok(MerchantResponse.From(result.Value!)) : Problems.For(result.Error!);
         });
+    }
+
+    private static async Task<IResult> ReconcilePlatformDayAsync(HttpContext context, IGrainFactory grains, string? day, string? format)
+    {
+        if (string.IsNullOrEmpty(day) || !MerchantApi.TryParseDay(day, out var date))
+        {
+            return Problems.For(ErrorCodes.InvalidDay, "day is required, as YYYY-MM-DD.");
+        }
+
+        var check = await grains.GetGrain<IOrderQueryGrain>(0).ReconcilePlatformDayAsync(date);
+        return MerchantApi.WantsCsv(context, format)
+            ? Results.Text(ReconciliationCsv.Write(check), "text/csv; charset=utf-8")
+            : Results.Ok(PlatformReconciliationResponse.From(check));
     }
 
     private static async Task<IResult> ListAuditAsync(string? day, IGrainFactory grains, TimeProvider time)

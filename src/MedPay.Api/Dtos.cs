@@ -150,15 +150,59 @@ public sealed record OrderPageResponse(IReadOnlyList<OrderSummaryResponse> Order
     public static OrderPageResponse From(OrderPage page) => new([.. page.Orders.Select(OrderSummaryResponse.From)], page.NextPageToken);
 }
 
-public sealed record MismatchResponse(string OrderId, string What, string Order, string Gateway);
+/// <summary>One difference: the order's side, the gateway record's, and the platform's line (null for a difference inside MedPay).</summary>
+public sealed record MismatchResponse(string OrderId, string What, string Order, string Gateway, string? Platform)
+{
+    public static MismatchResponse From(ReconciliationMismatch m) => new(m.OrderId, m.What, m.Order, m.Gateway, m.Platform);
+}
 
 public sealed record ReconciliationResponse(
     string MerchantId, string Day, int SettledCount, long TotalFen, SplitResponse Settled, int RefundCount, long RefundedFen, SplitResponse Refunded,
-    IReadOnlyList<MismatchResponse> Mismatches)
+    IReadOnlyList<MismatchResponse> Mismatches, PlatformCheckResponse? PlatformCheck)
 {
     public static ReconciliationResponse From(Reconciliation r) => new(
         r.MerchantId, r.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), r.SettledCount, r.SettledTotalFen, SplitResponse.From(r.Settled)!,
-        r.RefundCount, r.RefundedTotalFen, SplitResponse.From(r.Refunded)!, [.. r.Mismatches.Select(m => new MismatchResponse(m.OrderId, m.What, m.Order, m.Gateway))]);
+        r.RefundCount, r.RefundedTotalFen, SplitResponse.From(r.Refunded)!, [.. r.Mismatches.Select(MismatchResponse.From)],
+        r.Platform is null ? null : PlatformCheckResponse.From(r.Platform));
+}
+
+/// <summary>A count and the insured parts (pooled fund, personal account), in fen.</summary>
+public sealed record StatementTotalsResponse(int Count, long FundFen, long PersonalAccountFen)
+{
+    public static StatementTotalsResponse? From(StatementTotals? t) => t is null ? null : new(t.Count, t.FundFen, t.PersonalAccountFen);
+}
+
+/// <summary>MedPay's totals next to the platform's for the same settlements or refunds (the platform's: null when not checked).</summary>
+public sealed record TotalsCheckResponse(StatementTotalsResponse Medpay, StatementTotalsResponse? Platform);
+
+/// <summary>
+/// The check against the platform's own statement: <c>status</c> is <c>checked</c>, or <c>unavailable</c> with the
+/// <c>reason</c> (then nothing was compared with the platform, and no platform difference is listed).
+/// </summary>
+public sealed record PlatformCheckResponse(string Status, string? Reason, TotalsCheckResponse Settled, TotalsCheckResponse Refunded)
+{
+    public static PlatformCheckResponse From(PlatformCheck c) => new(
+        c.Checked ? "checked" : "unavailable", c.Unavailable,
+        new(StatementTotalsResponse.From(c.MedPaySettled)!, StatementTotalsResponse.From(c.PlatformSettled)),
+        new(StatementTotalsResponse.From(c.MedPayRefunded)!, StatementTotalsResponse.From(c.PlatformRefunded)));
+}
+
+/// <summary>One difference of the operators' daily check, with the merchant it concerns.</summary>
+public sealed record PlatformDayMismatchResponse(string MerchantId, string OrderId, string What, string Order, string Gateway, string? Platform);
+
+/// <summary>The totals the platform states for its whole day (3201), whatever merchant or order day.</summary>
+public sealed record PlatformStatedResponse(StatementTotalsResponse Settled, StatementTotalsResponse Refunded);
+
+public sealed record PlatformReconciliationResponse(
+    string Day, int MerchantCount, PlatformCheckResponse PlatformCheck, PlatformStatedResponse? PlatformStated, IReadOnlyList<PlatformDayMismatchResponse> Mismatches)
+{
+    public static PlatformReconciliationResponse From(PlatformDayReconciliation r) => new(
+        r.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        r.MerchantCount,
+        PlatformCheckResponse.From(r.Check),
+        r.StatedSettled is null || r.StatedRefunded is null ? null : new(StatementTotalsResponse.From(r.StatedSettled)!, StatementTotalsResponse.From(r.StatedRefunded)!),
+        [.. r.Mismatches.Select(m => new PlatformDayMismatchResponse(
+            OrderIds.TryParse(m.OrderId, out var merchantId, out _) ? merchantId : "", m.OrderId, m.What, m.Order, m.Gateway, m.Platform))]);
 }
 
 public sealed record PaymentResponse(string OrderId, string Status, string? SettlementId, SplitResponse? Split, string? PlatformSettlementRef, FailureResponse? Failure)

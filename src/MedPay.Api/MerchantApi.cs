@@ -23,7 +23,13 @@ public static class MerchantApi
         merchant.MapGet("/orders", ListOwnOrdersAsync).Produces<OrderPageResponse>().ProducesProblem(400)
             .WithName("listMerchantOrders").WithSummary("List the merchant's orders of a day, newest first");
         merchant.MapGet("/reconciliation", ReconcileAsync).Produces<ReconciliationResponse>(200, "application/json", "text/csv").ProducesProblem(400)
-            .WithName("getReconciliation").WithSummary("The merchant's daily reconciliation statement, as JSON or CSV");
+            .WithName("getReconciliation").WithSummary("The merchant's daily reconciliation statement, checked against the insurance platform's statement, as JSON or CSV")
+            .WithDescription("The merchant's orders created on the day (UTC), checked against the payment-gateway records and against the insurance "
+                + "platform's own statement (3201/3202): `platformCheck` gives MedPay's totals next to the platform's, and every difference is in "
+                + "`mismatches` with its kind in `what` and the platform's side in `platform`. Settlements are matched by settlement id with the "
+                + "platform's statements of the day and the days either side; refunds are those requested on the day, whatever day their order was "
+                + "created. If the platform cannot be reached the statement still answers with MedPay's side, `platformCheck.status` `unavailable` "
+                + "and the reason.");
         return app;
     }
 
@@ -78,11 +84,14 @@ public static class MerchantApi
         }
 
         var statement = await grains.GetGrain<IOrderQueryGrain>(0).ReconcileAsync(caller.MerchantId()!, date);
-        var csv = format == "csv" || (format is null && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase));
-        return csv
+        return WantsCsv(context, format)
             ? Results.Text(ReconciliationCsv.Write(statement), "text/csv; charset=utf-8")
             : Results.Ok(ReconciliationResponse.From(statement));
     }
+
+    /// <summary><c>format=csv</c>, or no format and an <c>Accept</c> that asks for <c>text/csv</c>.</summary>
+    public static bool WantsCsv(HttpContext context, string? format) =>
+        format == "csv" || (format is null && context.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase));
 
     public static bool TryParseDay(string? day, out DateOnly date)
     {

@@ -115,6 +115,7 @@ public static class OpenApiDocumentation
     private static readonly Dictionary<string, string[]> RequiredQuery = new(StringComparer.Ordinal)
     {
         ["getReconciliation"] = ["day"],
+        ["getPlatformReconciliation"] = ["day"],
     };
 
     private static readonly HashSet<Type> AuditedRequests = [typeof(VoucherStatusRequest), typeof(RegisterMerchantRequest), typeof(CallbackRequest), typeof(ReasonRequest)];
@@ -486,7 +487,8 @@ public static class OpenApiDocumentation
         ["Orders"] = "Medical service orders: the merchant creates them, the user pays them (the direct path), the merchant refunds and cancels them.",
         ["Medical service end"] = "The merchant's own view, by its credential: the forwarded payment path, its orders with their notification "
             + "delivery, the daily listing and the reconciliation statement.",
-        ["Operators"] = "The merchant registry and the audit trail of operator actions. Every change is audited by the operator's name.",
+        ["Operators"] = "The merchant registry, the daily check against the insurance platform's statement and the audit trail of operator "
+            + "actions. Every change is audited by the operator's name.",
     };
 
     private sealed class DocumentTransformer : IOpenApiDocumentTransformer

@@ -74,7 +74,10 @@ public static class OrderIndexKeys
     }
 }
 
-/// <summary>A merchant's daily statement, checked order by order against the payment-gateway records.</summary>
+/// <summary>
+/// A merchant's daily statement, checked order by order against the payment-gateway records and, in
+/// <see cref="Platform"/>, against the insurance platform's own statement (null: built without the platform check).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.Reconciliation")]
 public sealed record Reconciliation(
     [property: Id(0)] string MerchantId,
@@ -83,20 +86,69 @@ public sealed record Reconciliation(
     [property: Id(3)] Split Settled,
     [property: Id(4)] int RefundCount,
     [property: Id(5)] Split Refunded,
-    [property: Id(6)] ImmutableArray<ReconciliationMismatch> Mismatches)
+    [property: Id(6)] ImmutableArray<ReconciliationMismatch> Mismatches,
+    [property: Id(7)] PlatformCheck? Platform = null)
 {
     public long SettledTotalFen => Settled.TotalFen;
 
     public long RefundedTotalFen => Refunded.TotalFen;
 }
 
-/// <summary>One disagreement between an order and the gateway's record of it.</summary>
+/// <summary>
+/// One disagreement between an order, the gateway's record of it and, for a difference with the platform's statement,
+/// the platform's line (<see cref="Platform"/>; null for a difference inside MedPay).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.ReconciliationMismatch")]
 public sealed record ReconciliationMismatch(
     [property: Id(0)] string OrderId,
     [property: Id(1)] string What,
     [property: Id(2)] string Order,
-    [property: Id(3)] string Gateway);
+    [property: Id(3)] string Gateway,
+    [property: Id(4)] string? Platform = null);
+
+/// <summary>A count and the insured parts (pooled fund, personal account) of settlements or refunds, in fen.</summary>
+[GenerateSerializer, Immutable, Alias("medpay.StatementTotals")]
+public sealed record StatementTotals(
+    [property: Id(0)] int Count,
+    [property: Id(1)] long FundFen,
+    [property: Id(2)] long PersonalAccountFen)
+{
+    public static readonly StatementTotals Zero = new(0, 0, 0);
+
+    public StatementTotals Add(long fundFen, long personalAccountFen) => new(Count + 1, FundFen + fundFen, PersonalAccountFen + personalAccountFen);
+
+    public StatementTotals Add(StatementTotals other) => new(Count + other.Count, FundFen + other.FundFen, PersonalAccountFen + other.PersonalAccountFen);
+}
+
+/// <summary>
+/// The check against the insurance platform's own statement (3201/3202): MedPay's totals and the platform's for the same
+/// settlements and refunds. <see cref="Unavailable"/> says why the platform's statement could not be read (then the
+/// platform's totals are null and no platform difference is listed: not checked, not "no difference").
+/// </summary>
+[GenerateSerializer, Immutable, Alias("medpay.PlatformCheck")]
+public sealed record PlatformCheck(
+    [property: Id(0)] string? Unavailable,
+    [property: Id(1)] StatementTotals MedPaySettled,
+    [property: Id(2)] StatementTotals? PlatformSettled,
+    [property: Id(3)] StatementTotals MedPayRefunded,
+    [property: Id(4)] StatementTotals? PlatformRefunded)
+{
+    public bool Checked => Unavailable is null;
+}
+
+/// <summary>
+/// The operators' daily check of the platform's whole statement of a day against MedPay's records of every merchant:
+/// <see cref="Check"/> sums the merchants' checks, <see cref="StatedSettled"/> and <see cref="StatedRefunded"/> are the
+/// totals the platform states for the whole day (null when it could not be read).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("medpay.PlatformDayReconciliation")]
+public sealed record PlatformDayReconciliation(
+    [property: Id(0)] DateOnly Day,
+    [property: Id(1)] int MerchantCount,
+    [property: Id(2)] PlatformCheck Check,
+    [property: Id(3)] StatementTotals? StatedSettled,
+    [property: Id(4)] StatementTotals? StatedRefunded,
+    [property: Id(5)] ImmutableArray<ReconciliationMismatch> Mismatches);
 
 /// <summary>Reads across the indexes: listings and statements. A stateless worker, so reads scale out.</summary>
 public interface IOrderQueryGrain : IGrainWithIntegerKey
@@ -107,6 +159,9 @@ public interface IOrderQueryGrain : IGrainWithIntegerKey
     /// <summary>A merchant's orders created on <paramref name="day"/> (UTC), newest first.</summary>
     Task<OrderPage> ListForMerchantAsync(string merchantId, DateOnly day, OrderStatus? status, string? pageToken, int pageSize);
 
-    /// <summary>The merchant's statement for the orders created on <paramref name="day"/> (UTC).</summary>
+    /// <summary>The merchant's statement for the orders created on <paramref name="day"/> (UTC), checked against the platform's statement.</summary>
     Task<Reconciliation> ReconcileAsync(string merchantId, DateOnly day);
+
+    /// <summary>The platform's whole statement of <paramref name="day"/> (UTC) checked against every merchant's records.</summary>
+    Task<PlatformDayReconciliation> ReconcilePlatformDayAsync(DateOnly day);
 }

@@ -18,6 +18,9 @@ public sealed record MerchantState
     [Id(5)] public string WebhookSecret { get; init; } = "";
     [Id(6)] public DateTimeOffset RegisteredAt { get; init; }
     [Id(7)] public DateTimeOffset CredentialsIssuedAt { get; init; }
+
+    /// <summary>Whether the merchant registry (<see cref="IMerchantRegistryGrain"/>) lists this merchant.</summary>
+    [Id(8)] public bool InRegistry { get; init; }
 }
 
 public sealed class MerchantGrain(
@@ -27,6 +30,23 @@ public sealed class MerchantGrain(
     ILogger<MerchantGrain> logger) : Grain, IMerchantGrain
 {
     private string MerchantId => this.GetPrimaryKeyString();
+
+    /// <summary>A merchant registered before the registry existed (or whose registration lost its registry call) is added once.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State is { Registered: true, InRegistry: false })
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IMerchantRegistryGrain>(0).AddAsync(MerchantId);
+                await state.SaveAsync(state.State with { InRegistry = true }, this);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Merchant {MerchantId} could not be added to the merchant registry; it is tried again at its next activation", MerchantId);
+            }
+        }
+    }
 
     public Task<Result<MerchantCredentials>> RegisterAsync(RegisterMerchantCommand command) => state.DecideAsync(async () =>
     {
@@ -55,10 +75,14 @@ public sealed class MerchantGrain(
             return new Failure(ErrorCodes.MerchantConflict, "This merchant id is already registered; rotate its credentials instead.");
         }
 
+        // Listed first, so that the registration's one write also records it: a merchant id listed whose registration
+        // then failed only adds an empty statement to the operators' daily check.
+        await GrainFactory.GetGrain<IMerchantRegistryGrain>(0).AddAsync(MerchantId);
         var now = clock.UtcNow;
         var (apiKey, registered) = Issue(state.State with
         {
             Registered = true,
+            InRegistry = true,
             Name = command.Name.Trim(),
             InstitutionCode = command.InstitutionCode,
             CallbackUrl = command.CallbackUrl,

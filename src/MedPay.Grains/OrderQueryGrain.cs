@@ -1,19 +1,26 @@
 using System.Collections.Immutable;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
+using MedPay.Platform;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace MedPay.Grains;
 
 /// <summary>
-/// Reads across the order indexes: listings and the merchant's daily statement. A stateless worker holding no state, so
-/// reads scale out and never queue behind the index shards' writes longer than one read.
+/// Reads across the order indexes: listings, the merchant's daily statement and the operators' daily check against the
+/// platform's statement. A stateless worker holding no state, so reads scale out and never queue behind the index shards'
+/// writes longer than one read.
 /// </summary>
 [StatelessWorker]
-public sealed class OrderQueryGrain : Grain, IOrderQueryGrain
+public sealed class OrderQueryGrain(IInsurancePlatform platform, IOptions<PaymentGatewayOptions> gatewayOptions, ILogger<OrderQueryGrain> logger) : Grain, IOrderQueryGrain
 {
     /// <summary>How many orders a statement reads at once: enough to be quick, few enough not to flood the silo.</summary>
     private const int ReconcileParallelism = 16;
+
+    /// <summary>How many merchants' statements the operators' daily check builds at once.</summary>
+    private const int MerchantParallelism = 4;
 
     public async Task<OrderPage> ListForUserAsync(string userId, OrderStatus? status, string? pageToken, int pageSize)
     {
@@ -29,16 +36,90 @@ public sealed class OrderQueryGrain : Grain, IOrderQueryGrain
         return OrderPaging.Page(await MerchantDayAsync(merchantId, day), status, pageToken, pageSize);
     }
 
-    public async Task<Reconciliation> ReconcileAsync(string merchantId, DateOnly day)
+    public async Task<Reconciliation> ReconcileAsync(string merchantId, DateOnly day) =>
+        await ReconcileWithAsync(merchantId, day, await ReadPlatformAsync(day));
+
+    public async Task<PlatformDayReconciliation> ReconcilePlatformDayAsync(DateOnly day)
+    {
+        var read = await ReadPlatformAsync(day);
+        var registered = await GrainFactory.GetGrain<IMerchantRegistryGrain>(0).ListAsync();
+        // Every registered merchant, and any merchant the platform's lines of the day name (registered or not).
+        List<string> merchants =
+        [
+            .. registered.Concat(read.Statements is { } s ? PlatformReconciliation.MerchantsOf(s.Day) : [])
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
+        ];
+        var statements = await ForEachAsync(merchants, MerchantParallelism, merchantId => ReconcileWithAsync(merchantId, day, read));
+        var checks = statements.Select(s => s.Platform!).ToList();
+        var check = new PlatformCheck(
+            read.Unavailable,
+            checks.Aggregate(StatementTotals.Zero, (t, c) => t.Add(c.MedPaySettled)),
+            read.Statements is null ? null : checks.Aggregate(StatementTotals.Zero, (t, c) => t.Add(c.PlatformSettled ?? StatementTotals.Zero)),
+            checks.Aggregate(StatementTotals.Zero, (t, c) => t.Add(c.MedPayRefunded)),
+            read.Statements is null ? null : checks.Aggregate(StatementTotals.Zero, (t, c) => t.Add(c.PlatformRefunded ?? StatementTotals.Zero)));
+        var stated = read.Statements?.Day;
+        return new PlatformDayReconciliation(
+            day,
+            merchants.Count,
+            check,
+            stated is null ? null : new StatementTotals(stated.Settled.Count, stated.Settled.FundFen, stated.Settled.PersonalAccountFen),
+            stated is null ? null : new StatementTotals(stated.Refunded.Count, stated.Refunded.FundFen, stated.Refunded.PersonalAccountFen),
+            [.. statements.SelectMany(s => s.Mismatches)]);
+    }
+
+    private async Task<Reconciliation> ReconcileWithAsync(string merchantId, DateOnly day, PlatformRead platformRead)
     {
         var lines = await MerchantDayAsync(merchantId, day);
-        var reads = await ReadAllAsync(lines, ReadOrderAsync);
-        return ReconciliationBuilder.Build(
-            merchantId,
-            day,
-            reads.Where(r => r.Input is not null).Select(r => r.Input!),
-            reads.Where(r => r.Input is null).Select(r => r.OrderId));
+        var reads = await ForEachAsync([.. lines.Select(l => l.OrderId)], ReconcileParallelism, ReadOrderAsync);
+        List<ReconciliationInput> listed = [.. reads.Where(r => r.Input is not null).Select(r => r.Input!)];
+        var comparison = platformRead.Statements is { } statements
+            ? await LookUpAsync(merchantId, listed, statements)
+            : PlatformComparison.NotAvailable(platformRead.Unavailable!);
+        return ReconciliationBuilder.Build(merchantId, day, listed, reads.Where(r => r.Input is null).Select(r => r.OrderId), comparison);
     }
+
+    /// <summary>What MedPay holds for the platform's lines of the merchant that no order of the day's listing claims.</summary>
+    private async Task<PlatformComparison> LookUpAsync(string merchantId, IReadOnlyList<ReconciliationInput> listed, PlatformStatements statements)
+    {
+        var lines = PlatformReconciliation.ToLookUp(merchantId, listed.Select(i => i.Order), statements);
+        var reads = await ForEachAsync([.. lines.Select(l => l.OrderId).Distinct(StringComparer.Ordinal)], ReconcileParallelism, ReadOrderAsync);
+        var orders = reads.Where(r => r.Input is not null).ToDictionary(r => r.OrderId, r => r.Input!, StringComparer.Ordinal);
+        // A line whose order does not exist: the gateway's record of its id says whether MedPay ever sent it.
+        var orphans = lines.Where(l => !orders.ContainsKey(l.OrderId)).ToList();
+        var settlements = await ForEachAsync([.. orphans.Where(l => !l.IsRefund)], ReconcileParallelism,
+            async line => (line.Id, Record: await GrainFactory.GetGrain<IPaymentGatewayGrain>(line.Id).GetAsync()));
+        var refunds = await ForEachAsync([.. orphans.Where(l => l.IsRefund)], ReconcileParallelism,
+            async line => (line.Id, Record: await GrainFactory.GetGrain<IPaymentGatewayGrain>(line.Id).GetRefundAsync()));
+        return PlatformComparison.Of(
+            statements,
+            orders,
+            settlements.Where(s => s.Record is not null).ToDictionary(s => s.Id, s => s.Record!, StringComparer.Ordinal),
+            refunds.Where(r => r.Record is not null).ToDictionary(r => r.Id, r => r.Record!, StringComparer.Ordinal));
+    }
+
+    /// <summary>The platform's statements of the day and the days either side (3201/3202), or why they could not be read.</summary>
+    private async Task<PlatformRead> ReadPlatformAsync(DateOnly day)
+    {
+        using var timeout = new CancellationTokenSource(gatewayOptions.Value.CallTimeout);
+        try
+        {
+            var days = await Task.WhenAll(new[] { day.AddDays(-1), day, day.AddDays(1) }.Select(d => platform.GetStatementAsync(d, timeout.Token)));
+            return new(new PlatformStatements(days[0], days[1], days[2]), null);
+        }
+        catch (Exception e)
+        {
+            await timeout.CancelAsync();
+            logger.LogWarning(e, "The platform's statement of {Day} could not be read; the statement is answered without the platform check", day);
+            return new(null, e switch
+            {
+                TimeoutException or OperationCanceledException => "the insurance platform did not answer in time",
+                HttpRequestException => "the insurance platform could not be reached",
+                _ => "the insurance platform's statement could not be read",
+            });
+        }
+    }
+
+    private sealed record PlatformRead(PlatformStatements? Statements, string? Unavailable);
 
     /// <summary>Every line of the merchant's day: all shards, read in parallel, one line per order.</summary>
     private async Task<IReadOnlyList<OrderSummary>> MerchantDayAsync(string merchantId, DateOnly day)
@@ -49,12 +130,12 @@ public sealed class OrderQueryGrain : Grain, IOrderQueryGrain
     }
 
     /// <summary>The order's full view and the gateway's records of its settlement and refunds; no input when the order cannot be read.</summary>
-    private async Task<(string OrderId, ReconciliationInput? Input)> ReadOrderAsync(OrderSummary line)
+    private async Task<(string OrderId, ReconciliationInput? Input)> ReadOrderAsync(string orderId)
     {
-        var view = await GrainFactory.GetGrain<IMedicalOrderGrain>(line.OrderId).GetAsync();
+        var view = await GrainFactory.GetGrain<IMedicalOrderGrain>(orderId).GetAsync();
         if (view is not { IsOk: true, Value: { } order })
         {
-            return (line.OrderId, null);
+            return (orderId, null);
         }
 
         // An order that never recorded a settlement id is still checked at the id it would have used: money taken for an
@@ -67,16 +148,16 @@ public sealed class OrderQueryGrain : Grain, IOrderQueryGrain
         return (order.OrderId, new ReconciliationInput(order, await settlement, await Task.WhenAll(refunds)));
     }
 
-    /// <summary>Runs <paramref name="read"/> over every line, at most <see cref="ReconcileParallelism"/> at once, on this activation's scheduler.</summary>
-    private static async Task<TResult[]> ReadAllAsync<TResult>(IReadOnlyList<OrderSummary> lines, Func<OrderSummary, Task<TResult>> read)
+    /// <summary>Runs <paramref name="read"/> over every item, at most <paramref name="parallelism"/> at once, on this activation's scheduler.</summary>
+    private static async Task<TResult[]> ForEachAsync<TItem, TResult>(IReadOnlyList<TItem> items, int parallelism, Func<TItem, Task<TResult>> read)
     {
-        using var gate = new SemaphoreSlim(ReconcileParallelism);
-        return await Task.WhenAll(lines.Select(async line =>
+        using var gate = new SemaphoreSlim(parallelism);
+        return await Task.WhenAll(items.Select(async item =>
         {
             await gate.WaitAsync();
             try
             {
-                return await read(line);
+                return await read(item);
             }
             finally
             {

@@ -60,6 +60,7 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
         ["POST /v1/admin/merchants/{merchantId}/credentials"] = [F, F, F, F, F, A],
         ["POST /v1/admin/merchants/{merchantId}/callback"] = [F, F, F, F, F, A],
         ["GET /v1/admin/audit"] = [F, F, F, F, A, A],
+        ["GET /v1/admin/reconciliation"] = [F, F, F, F, A, A],
     };
 
     /// <summary>Open to anyone, the anonymous included.</summary>
@@ -181,7 +182,7 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
                 "POST /connect/token" => new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "urn:medpay:grant-type:development", ["sub"] = "matrix" }),
                 _ => null,
             };
-            if (route == "GET /v1/merchant/reconciliation")
+            if (route is "GET /v1/merchant/reconciliation" or "GET /v1/admin/reconciliation")
             {
                 path += "?day=" + day;
             }

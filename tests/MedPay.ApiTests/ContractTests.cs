@@ -328,7 +328,7 @@ public sealed class ContractTests(ApiFixture fixture)
             }
         }
 
-        Assert.Equal(19, operationIds.Count);
+        Assert.Equal(20, operationIds.Count);
         Assert.Equal(operationIds.Count, operationIds.Distinct(StringComparer.Ordinal).Count());
         // Read from each endpoint's authorization policies: a person's token, a merchant's credential, or either.
         Assert.Equal("userToken", security["openVoucher"]);
@@ -337,6 +337,8 @@ public sealed class ContractTests(ApiFixture fixture)
         Assert.Equal("merchantKey", security["refundOrder"]);
         Assert.Equal("userToken | merchantKey", security["getOrder"]);
         Assert.Equal("userToken", security["listAudit"]);
+        Assert.Equal("userToken", security["getPlatformReconciliation"]);
+        Assert.Equal("merchantKey", security["getReconciliation"]);
 
         // Requests require only what the API requires: userId is the token's subject, merchantId the credential's.
         var schemas = components.GetProperty("schemas");

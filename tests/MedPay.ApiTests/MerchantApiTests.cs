@@ -169,4 +169,67 @@ public sealed class MerchantApiTests(ApiFixture fixture)
         await Expect.ProblemAsync(await merchant.GetAsync("/v1/merchant/reconciliation?day=26-11-2026"), HttpStatusCode.BadRequest, "invalid_day");
         await Expect.ProblemAsync(await merchant.GetAsync("/v1/merchant/orders?pageToken=garbage"), HttpStatusCode.BadRequest, "invalid_page_token");
     }
+
+    [Fact]
+    public async Task The_statement_checks_the_platform_statement_a_settled_order_agrees_and_misreported_amounts_are_a_difference()
+    {
+        var (merchantId, _, merchant) = await RegisterAsync();
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var paidId = await _api.CreateOrderAsync(userId, merchantId);
+        await Expect.StatusAsync(await _api.PayAsync(paidId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.OK);
+        var day = DateTime.UtcNow.ToString("yyyy-MM-dd");
+
+        var clean = await Expect.StatusAsync(await merchant.GetAsync($"/v1/merchant/reconciliation?day={day}"), HttpStatusCode.OK);
+        Assert.Empty(clean.GetProperty("mismatches").EnumerateArray());
+        var check = clean.GetProperty("platformCheck");
+        Assert.Equal("checked", check.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, check.GetProperty("reason").ValueKind);
+        var settled = check.GetProperty("settled");
+        Assert.Equal(1, settled.GetProperty("medpay").GetProperty("count").GetInt32());
+        Assert.Equal(settled.GetProperty("medpay").GetRawText(), settled.GetProperty("platform").GetRawText());
+        Assert.Equal(clean.GetProperty("settled").GetProperty("fundFen").GetInt64(), settled.GetProperty("platform").GetProperty("fundFen").GetInt64());
+
+        // The platform settles the next order but reports other amounts than asked: held for review, and the statement shows it.
+        var misreportedId = await _api.CreateOrderAsync(userId, merchantId);
+        await fixture.Sandbox.PlatformAsync(misreportedId, new SandboxRule(SandboxFault.MisreportAmounts));
+        await Expect.StatusAsync(await _api.PayAsync(misreportedId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.Accepted);
+        var statement = await Expect.StatusAsync(await merchant.GetAsync($"/v1/merchant/reconciliation?day={day}"), HttpStatusCode.OK);
+        var difference = statement.GetProperty("mismatches").EnumerateArray().Single(m => m.GetProperty("what").GetString() == "platform amounts differ");
+        Assert.Equal(misreportedId, difference.GetProperty("orderId").GetString());
+        Assert.StartsWith("manual_review", difference.GetProperty("order").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("settled, fund ", difference.GetProperty("platform").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(statement.GetProperty("mismatches").EnumerateArray(), m => m.GetProperty("orderId").GetString() == paidId);
+
+        var csv = await (await merchant.GetAsync($"/v1/merchant/reconciliation?day={day}&format=csv")).Content.ReadAsStringAsync();
+        Assert.Contains($"{misreportedId},platform amounts differ,", csv, StringComparison.Ordinal);
+        Assert.Contains("\nplatformCheck,side,settledCount,", csv, StringComparison.Ordinal);
+        Assert.Contains("\nchecked,platform,", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_operators_daily_check_is_for_operators_and_auditors_and_lists_the_platforms_differences_by_merchant()
+    {
+        var (merchantId, _, merchant) = await RegisterAsync();
+        var (userId, _) = await _api.OpenVoucherAsync();
+        var misreportedId = await _api.CreateOrderAsync(userId, merchantId);
+        await fixture.Sandbox.PlatformAsync(misreportedId, new SandboxRule(SandboxFault.MisreportAmounts));
+        await Expect.StatusAsync(await _api.PayAsync(misreportedId, await _api.AuthorizeAsync(userId, merchantId)), HttpStatusCode.Accepted);
+        var day = DateTime.UtcNow.ToString("yyyy-MM-dd");
+
+        await Expect.ProblemAsync(await merchant.GetAsync($"/v1/admin/reconciliation?day={day}"), HttpStatusCode.Forbidden, "forbidden");
+        await Expect.ProblemAsync(await fixture.Anonymous.GetAsync($"/v1/admin/reconciliation?day={day}"), HttpStatusCode.Unauthorized, "unauthorized");
+        await Expect.ProblemAsync(await fixture.Auditor.GetAsync("/v1/admin/reconciliation"), HttpStatusCode.BadRequest, "invalid_day");
+
+        var check = await Expect.StatusAsync(await fixture.Auditor.GetAsync($"/v1/admin/reconciliation?day={day}"), HttpStatusCode.OK);
+        Assert.Equal(day, check.GetProperty("day").GetString());
+        Assert.True(check.GetProperty("merchantCount").GetInt32() >= 1);
+        Assert.Equal("checked", check.GetProperty("platformCheck").GetProperty("status").GetString());
+        Assert.True(check.GetProperty("platformStated").GetProperty("settled").GetProperty("count").GetInt32() >= 1);
+        var difference = check.GetProperty("mismatches").EnumerateArray().Single(m => m.GetProperty("orderId").GetString() == misreportedId && m.GetProperty("what").GetString() == "platform amounts differ");
+        Assert.Equal(merchantId, difference.GetProperty("merchantId").GetString());
+
+        var csv = await fixture.Operator.GetAsync($"/v1/admin/reconciliation?day={day}&format=csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Contains($"{merchantId},{misreportedId},platform amounts differ,", await csv.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

@@ -278,8 +278,8 @@ public sealed class ReconciliationBuilderTests
             "merchantId,day,settledCount,totalFen,fundFen,personalAccountFen,cashFen,refundCount,refundedFen,refundedFundFen,refundedPersonalAccountFen,refundedCashFen,mismatches\n" +
             "pharmacy-7,2026-11-26,2,63500,18850,39650,5000,1,600,100,200,300,1\n" +
             "\n" +
-            "orderId,what,order,gateway\n" +
-            "pharmacy-7~RX-2,settlement missing,\"settled, fund 17850 / personal 37650 / cash 2000 fen\",no record\n",
+            "orderId,what,order,gateway,platform\n" +
+            "pharmacy-7~RX-2,settlement missing,\"settled, fund 17850 / personal 37650 / cash 2000 fen\",no record,\n",
             csv);
     }
 
@@ -289,7 +289,7 @@ public sealed class ReconciliationBuilderTests
         var csv = ReconciliationBuilder.ToCsv(Build());
         Assert.Equal(
             "merchantId,day,settledCount,totalFen,fundFen,personalAccountFen,cashFen,refundCount,refundedFen,refundedFundFen,refundedPersonalAccountFen,refundedCashFen,mismatches\n" +
-            "pharmacy-7,2026-11-26,0,0,0,0,0,0,0,0,0,0,0\n\norderId,what,order,gateway\n",
+            "pharmacy-7,2026-11-26,0,0,0,0,0,0,0,0,0,0,0\n\norderId,what,order,gateway,platform\n",
             csv);
     }
 
@@ -302,7 +302,7 @@ public sealed class ReconciliationBuilderTests
             new("o-2", "cr\rhere", "plain", ""),
         ]);
         var lines = ReconciliationBuilder.ToCsv(r).Split("\n\n")[1];
-        Assert.Equal("orderId,what,order,gateway\no-1,\"say \"\"hi\"\"\",\"a,b\",\"line\nbreak\"\no-2,\"cr\rhere\",plain,\n", lines);
+        Assert.Equal("orderId,what,order,gateway,platform\no-1,\"say \"\"hi\"\"\",\"a,b\",\"line\nbreak\",\no-2,\"cr\rhere\",plain,,\n", lines);
     }
 
     [Theory]

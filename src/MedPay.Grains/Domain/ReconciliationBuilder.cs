@@ -39,17 +39,20 @@ public static class ReconciliationBuilder
 
     /// <summary>
     /// The statement over <paramref name="inputs"/>. <paramref name="unreadableOrderIds"/> are listed orders whose full
-    /// view could not be read: each is reported rather than silently left out of the totals.
+    /// view could not be read: each is reported rather than silently left out of the totals. With <paramref name="platform"/>
+    /// the statement is also checked against the platform's own statement (<see cref="PlatformReconciliation"/>).
     /// </summary>
-    public static Reconciliation Build(string merchantId, DateOnly day, IEnumerable<ReconciliationInput> inputs, IEnumerable<string>? unreadableOrderIds = null)
+    public static Reconciliation Build(
+        string merchantId, DateOnly day, IEnumerable<ReconciliationInput> inputs, IEnumerable<string>? unreadableOrderIds = null, PlatformComparison? platform = null)
     {
+        var listed = inputs as IReadOnlyList<ReconciliationInput> ?? [.. inputs];
         var settledCount = 0;
         var settled = Zero;
         var refundCount = 0;
         var refunded = Zero;
         var mismatches = new List<ReconciliationMismatch>();
 
-        foreach (var (order, record, refunds) in inputs)
+        foreach (var (order, record, refunds) in listed)
         {
             void Mismatch(string what, string orderSide, string gatewaySide) => mismatches.Add(new(order.OrderId, what, orderSide, gatewaySide));
 
@@ -137,27 +140,34 @@ public static class ReconciliationBuilder
             mismatches.Add(new(orderId, Kinds.OrderUnreadable, "listed but not found", "not read"));
         }
 
-        // OrderBy is stable: an order's mismatches keep the order they were found in.
+        PlatformCheck? check = null;
+        if (platform is not null)
+        {
+            (check, var differences) = PlatformReconciliation.Check(merchantId, day, listed, platform);
+            mismatches.AddRange(differences);
+        }
+
+        // OrderBy is stable: an order's mismatches keep the order they were found in (MedPay's own before the platform's).
         return new Reconciliation(
             merchantId, day, settledCount, settled, refundCount, refunded,
-            [.. mismatches.OrderBy(m => m.OrderId, StringComparer.Ordinal)]);
+            [.. mismatches.OrderBy(m => m.OrderId, StringComparer.Ordinal)], check);
     }
 
     /// <summary>The statement as CSV (RFC 4180, <c>\n</c> line ends): a totals header and row, a blank line, then one row per mismatch.</summary>
     public static string ToCsv(Reconciliation r) => ReconciliationCsv.Write(r);
 
 
-    private static string Describe(OrderView order) => order.Split is null ? Name(order.Status) : $"{Name(order.Status)}, {Describe(order.Split)}";
+    internal static string Describe(OrderView order) => order.Split is null ? Name(order.Status) : $"{Name(order.Status)}, {Describe(order.Split)}";
 
-    private static string Describe(RefundView refund) => $"{Name(refund.Status)}, {Describe(refund.Split)}";
+    internal static string Describe(RefundView refund) => $"{Name(refund.Status)}, {Describe(refund.Split)}";
 
-    private static string Describe(SettlementRecord record) => $"{Name(record.Status)}, {Describe(record.Request.Split)}";
+    internal static string Describe(SettlementRecord record) => $"{Name(record.Status)}, {Describe(record.Request.Split)}";
 
-    private static string Describe(RefundRecord record) => $"{Name(record.Status)}, {Describe(record.Request.Split)}";
+    internal static string Describe(RefundRecord record) => $"{Name(record.Status)}, {Describe(record.Request.Split)}";
 
     private static string Describe(Failure? failure) => failure is null ? "no reason recorded" : $"{failure.Code}: {failure.Message}";
 
-    private static string Describe(Split? split) =>
+    internal static string Describe(Split? split) =>
         split is null ? "no split" : string.Create(CultureInfo.InvariantCulture, $"fund {split.FundFen} / personal {split.PersonalAccountFen} / cash {split.CashFen} fen");
 
     /// <summary>Status names as the API spells them (snake_case).</summary>
