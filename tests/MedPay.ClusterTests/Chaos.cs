@@ -119,6 +119,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
         log("chaos: whole cluster stopped; restarting it on the same storage");
         await using var second = await MedPayCluster.StartAsync(silos: settings.Silos, serviceId: first.ServiceId, tableName: first.TableName, azureClustering: true, tls: true, sandbox: sandbox);
         await CheckAsync(new Scenario(second.Grains), vouchers, plans);
+        await CheckMerchantStatementsAsync(second.Grains, plans);
         log($"chaos: {_checks} checks, {_violations.Count} violations, {clock.Elapsed.TotalSeconds:F1} s in all");
         foreach (var violation in _violations.Take(50))
         {
@@ -394,6 +395,21 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
             + "at most one platform settlement per order, unreversed and with the split's amounts iff settled; cash charged iff settled with cash; fund + personal + cash = total, none negative; "
             + "every voucher's balance = opening − committed personal payments + refunded ones, never negative, nothing left reserved; "
             + "every refund of a settled order succeeded, recorded once at the platform (and the cash channel) with its split; the platform's statements hold exactly the run's settlements and refunds with MedPay's amounts");
+    }
+
+    /// <summary>Every merchant's daily statement of the run, checked against the platform's statement, lists no difference.</summary>
+    private async Task CheckMerchantStatementsAsync(IGrainFactory grains, List<OrderPlan> plans)
+    {
+        var days = Enumerable.Range(0, 2).Select(d => DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-d));
+        foreach (var merchant in plans.Select(p => p.MerchantId).Distinct().Order(StringComparer.Ordinal))
+        {
+            foreach (var day in days)
+            {
+                var statement = await Retry(() => grains.GetGrain<IOrderQueryGrain>(0).ReconcileAsync(merchant, day));
+                Check(statement.Platform is { Checked: true }, $"merchant {merchant}, {day}: the platform check was not made ({statement.Platform?.Unavailable})");
+                Check(statement.Mismatches.IsEmpty, $"merchant {merchant}, {day}: {statement.Mismatches.Length} differences, first {statement.Mismatches.FirstOrDefault()}");
+            }
+        }
     }
 
     /// <summary>A refunded order: its one refund succeeded (not pending, not in review) and the platform holds it once, with its split.</summary>

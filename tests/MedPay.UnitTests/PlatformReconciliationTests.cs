@@ -292,6 +292,20 @@ public sealed class PlatformReconciliationTests
     }
 
     [Fact]
+    public void A_refund_of_cash_only_is_the_cash_channels_alone_and_on_no_platform_statement()
+    {
+        // Found by the chaos run: a refund that gives back only cash never goes to the platform.
+        var orderId = OrderIds.For(Merchant, "RX-1");
+        var refund = Refund(orderId, "R-1", RefundStatus.Succeeded, new Split(0, 0, 300));
+        var order = Order("RX-1", OrderStatus.PartiallyRefunded, Paid, refunds: refund);
+        var r = Build([Input(order)], Settled(order));
+
+        Assert.Empty(r.Mismatches);
+        Assert.Equal(StatementTotals.Zero, r.Platform!.MedPayRefunded);
+        Assert.Equal(r.Platform.MedPayRefunded, r.Platform.PlatformRefunded);
+    }
+
+    [Fact]
     public void Refund_amounts_that_differ_are_a_difference()
     {
         var orderId = OrderIds.For(Merchant, "RX-1");

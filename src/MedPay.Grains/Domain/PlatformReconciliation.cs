@@ -91,7 +91,7 @@ public static class PlatformReconciliation
             .Aggregate(StatementTotals.Zero, (t, i) => t.Add(i.Order.Split?.FundFen ?? 0, i.Order.Split?.PersonalAccountFen ?? 0));
         if (platform.Statements is not { } statements)
         {
-            var refunds = RefundsOf(listed, day).Where(r => r.Refund.Status == RefundStatus.Succeeded)
+            var refunds = RefundsOf(listed, day).Where(r => r.Refund.Status == RefundStatus.Succeeded && AtPlatform(r.Refund))
                 .Aggregate(StatementTotals.Zero, (t, r) => t.Add(r.Refund.Split.FundFen, r.Refund.Split.PersonalAccountFen));
             return (new PlatformCheck(platform.Unavailable ?? "the platform's statement was not read", medpaySettled, null, refunds, null), []);
         }
@@ -125,7 +125,7 @@ public static class PlatformReconciliation
         // MedPay → platform: the refunds requested on the day, of the day's orders and of the orders the platform's refund lines name.
         foreach (var (order, refund, record) in RefundsOf([.. listed, .. platform.Orders.Values], day))
         {
-            if (refund.Status == RefundStatus.Succeeded)
+            if (refund.Status == RefundStatus.Succeeded && AtPlatform(refund))
             {
                 medpayRefunded = medpayRefunded.Add(refund.Split.FundFen, refund.Split.PersonalAccountFen);
             }
@@ -218,10 +218,16 @@ public static class PlatformReconciliation
         };
     }
 
+    /// <summary>
+    /// Whether a refund goes to the platform at all: one that gives back only cash is the cash channel's alone, and is
+    /// on no platform statement.
+    /// </summary>
+    public static bool AtPlatform(RefundView refund) => refund.Split.FundFen > 0 || refund.Split.PersonalAccountFen > 0;
+
     /// <summary>What disagrees between a MedPay refund and the platform's line of it (null: none), or null when they agree.</summary>
     public static string? RefundDifference(RefundView refund, PlatformStatementLine? line) => (refund.Status, line) switch
     {
-        (RefundStatus.Succeeded, null) => Kinds.RefundNotOnPlatform,
+        (RefundStatus.Succeeded, null) when AtPlatform(refund) => Kinds.RefundNotOnPlatform,
         (_, null) => null,
         (RefundStatus.Succeeded, _) => Differs(refund.Split, line) ? Kinds.RefundAmountsDiffer : null,
         (RefundStatus.Failed, _) => Kinds.RefundOnPlatformNotSucceeded,
