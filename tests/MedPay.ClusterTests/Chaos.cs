@@ -60,10 +60,20 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
         int killed;
         await using (first)
         {
+            // Opened as users would, a few at a time: each asks the platform who the person is over signed HTTP.
+            var opening = new SemaphoreSlim(settings.Concurrency);
             vouchers = [.. await Task.WhenAll(Enumerable.Range(0, settings.Vouchers).Select(async i =>
             {
-                var (userId, view) = await s.OpenVoucherAsync(1 + i % 60, i % 3 == 0 ? "310100" : "330100");
-                return (userId, view.PersonalAccountBalanceFen);
+                await opening.WaitAsync();
+                try
+                {
+                    var (userId, view) = await Retry(() => s.OpenVoucherAsync(1 + i % 60, i % 3 == 0 ? "310100" : "330100"));
+                    return (userId, view.PersonalAccountBalanceFen);
+                }
+                finally
+                {
+                    opening.Release();
+                }
             }))];
             plans = [.. Enumerable.Range(0, settings.Orders).Select(_ => Plan(vouchers[_random.Next(vouchers.Count)].UserId))];
             foreach (var script in _scripts)
