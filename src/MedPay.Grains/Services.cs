@@ -173,11 +173,11 @@ public static class MedPayGrainServices
         services.TryAddSingleton(TimeProvider.System);
         if (configuration[$"{PlatformOptions.Section}:Mode"] is PlatformOptions.InProcess)
         {
-            services.TryAddSingleton<SandboxScript>();
+            services.TryAddSingleton<ISandboxScript, SandboxScript>();
             services.TryAddSingleton<ISandboxLedger, MemoryLedger>();
-            services.TryAddSingleton<IInsurancePlatform>(sp => new SandboxInsurancePlatform(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
-            services.TryAddSingleton<ICashChannel>(sp => new SandboxCashChannel(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
-            services.TryAddSingleton<ISandboxControl>(sp => new InProcessSandboxControl(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>()));
+            services.TryAddSingleton<IInsurancePlatform>(sp => new SandboxInsurancePlatform(sp.GetRequiredService<ISandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<ICashChannel>(sp => new SandboxCashChannel(sp.GetRequiredService<ISandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<ISandboxControl>(sp => new InProcessSandboxControl(sp.GetRequiredService<ISandboxScript>(), sp.GetRequiredService<ISandboxLedger>()));
         }
         else
         {

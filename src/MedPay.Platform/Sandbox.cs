@@ -23,11 +23,43 @@ public enum SandboxFault
 public sealed record SandboxRule(SandboxFault Fault, TimeSpan Delay = default, string? Reason = null, int Times = int.MaxValue);
 
 /// <summary>
-/// What the sandboxes should do for a given order id. Tests and demos script declines, delays, time-outs and lost replies here;
-/// with nothing scripted the sandboxes accept every request.
+/// What the sandbox should do for a given order id, and who it says people are. Tests and demos script declines, delays,
+/// time-outs and lost replies here; with nothing scripted the sandbox accepts every request. In memory
+/// (<see cref="SandboxScript"/>) for unit tests; in the sandbox process's tables, so that a script outlives a restart.
 /// </summary>
-public sealed class SandboxScript
+public interface ISandboxScript
 {
+    Task SetAsync(string orderId, SandboxTarget target, SandboxRule rule, CancellationToken cancellationToken = default);
+
+    /// <summary>The rule for this call, if any, counting it against the rule's <see cref="SandboxRule.Times"/>.</summary>
+    Task<SandboxRule?> TakeAsync(string orderId, SandboxTarget target, CancellationToken cancellationToken = default);
+
+    Task SetPersonAsync(string nationalId, SandboxPerson person, CancellationToken cancellationToken = default);
+
+    Task<SandboxPerson?> PersonAsync(string nationalId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The script in memory, for unit tests and the in-process sandbox.</summary>
+public sealed class SandboxScript : ISandboxScript
+{
+    public Task SetAsync(string orderId, SandboxTarget target, SandboxRule rule, CancellationToken cancellationToken = default)
+    {
+        Set(orderId, target, rule);
+        return Task.CompletedTask;
+    }
+
+    public Task<SandboxRule?> TakeAsync(string orderId, SandboxTarget target, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Take(Rules(target), orderId));
+
+    public Task SetPersonAsync(string nationalId, SandboxPerson person, CancellationToken cancellationToken = default)
+    {
+        Person(nationalId, person);
+        return Task.CompletedTask;
+    }
+
+    public Task<SandboxPerson?> PersonAsync(string nationalId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_people.GetValueOrDefault(nationalId));
+
     private readonly ConcurrentDictionary<string, SandboxRule> _platform = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SandboxRule> _cash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SandboxRule> _platformRefunds = new(StringComparer.Ordinal);
@@ -38,19 +70,20 @@ public sealed class SandboxScript
     public void Platform(string orderId, SandboxRule rule) => _platform[orderId] = rule;
 
     /// <summary>Scripts one of the sandbox's answers to the order.</summary>
-    public void Set(string orderId, SandboxTarget target, SandboxRule rule) => (target switch
+    public void Set(string orderId, SandboxTarget target, SandboxRule rule) => Rules(target)[orderId] = rule;
+
+    private ConcurrentDictionary<string, SandboxRule> Rules(SandboxTarget target) => target switch
     {
         SandboxTarget.Platform => _platform,
         SandboxTarget.Cash => _cash,
         SandboxTarget.PlatformRefund => _platformRefunds,
         SandboxTarget.CashRefund => _cashRefunds,
         _ => throw new ArgumentOutOfRangeException(nameof(target)),
-    })[orderId] = rule;
+    };
 
     /// <summary>Scripts who the platform says the person with this national ID is (by default: an employee of the ID's city).</summary>
     public void Person(string nationalId, SandboxPerson person) => _people[nationalId] = person;
 
-    internal SandboxPerson? PersonFor(string nationalId) => _people.GetValueOrDefault(nationalId);
 
     public void Cash(string orderId, SandboxRule rule) => _cash[orderId] = rule;
 
@@ -59,14 +92,6 @@ public sealed class SandboxScript
 
     /// <summary>Scripts the cash channel's answer to the order's refunds.</summary>
     public void CashRefund(string orderId, SandboxRule rule) => _cashRefunds[orderId] = rule;
-
-    internal SandboxRule? TakePlatformRefund(string orderId) => Take(_platformRefunds, orderId);
-
-    internal SandboxRule? TakeCashRefund(string orderId) => Take(_cashRefunds, orderId);
-
-    internal SandboxRule? TakePlatform(string orderId) => Take(_platform, orderId);
-
-    internal SandboxRule? TakeCash(string orderId) => Take(_cash, orderId);
 
     private static SandboxRule? Take(ConcurrentDictionary<string, SandboxRule> rules, string orderId)
     {
@@ -113,7 +138,7 @@ public sealed record SandboxPerson(InsuranceType? InsuranceType = null, string? 
 /// (<c>330106</c> → <c>330100</c>) as an employee, unless scripted (<see cref="SandboxScript.Person"/>). The personal-account balance of an employee is the national ID's
 /// 3-digit sequence number (characters 15 to 17) × 1,000 fen; residents have no personal account (0).
 /// </summary>
-public sealed class SandboxInsurancePlatform(SandboxScript script, ISandboxLedger ledger, TimeProvider time) : IInsurancePlatform
+public sealed class SandboxInsurancePlatform(ISandboxScript script, ISandboxLedger ledger, TimeProvider time) : IInsurancePlatform
 {
     /// <summary>An in-memory platform, for unit tests.</summary>
     public SandboxInsurancePlatform(SandboxScript script)
@@ -129,7 +154,7 @@ public sealed class SandboxInsurancePlatform(SandboxScript script, ISandboxLedge
     public async Task<PlatformPerson?> FindPersonAsync(string nationalId, CancellationToken cancellationToken)
     {
         var id = nationalId.ToUpperInvariant();
-        var scripted = script.PersonFor(id);
+        var scripted = await script.PersonAsync(id, cancellationToken);
         if (scripted is { Delay: var delay } && delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, time, cancellationToken);
@@ -147,7 +172,7 @@ public sealed class SandboxInsurancePlatform(SandboxScript script, ISandboxLedge
     public async Task<PlatformReply> SettleAsync(PlatformSettleRequest request, CancellationToken cancellationToken)
     {
         await ledger.CountRequestAsync(PlatformRecordKind.Settlement, request.SettlementId, cancellationToken);
-        var rule = script.TakePlatform(request.OrderId);
+        var rule = await script.TakeAsync(request.OrderId, SandboxTarget.Platform, cancellationToken);
         await SandboxScript.ApplyDelayAsync(rule, time, cancellationToken);
         if (await ledger.FindAsync(PlatformRecordKind.Settlement, request.SettlementId, cancellationToken) is { } known)
         {
@@ -200,7 +225,7 @@ public sealed class SandboxInsurancePlatform(SandboxScript script, ISandboxLedge
     public async Task<PlatformReply> RefundAsync(PlatformRefundRequest request, CancellationToken cancellationToken)
     {
         await ledger.CountRequestAsync(PlatformRecordKind.Refund, request.RefundSettlementId, cancellationToken);
-        var rule = script.TakePlatformRefund(request.OrderId);
+        var rule = await script.TakeAsync(request.OrderId, SandboxTarget.PlatformRefund, cancellationToken);
         await SandboxScript.ApplyDelayAsync(rule, time, cancellationToken);
         if (await ledger.FindAsync(PlatformRecordKind.Refund, request.RefundSettlementId, cancellationToken) is { } known)
         {
@@ -306,7 +331,7 @@ public sealed class SandboxInsurancePlatform(SandboxScript script, ISandboxLedge
 }
 
 /// <summary>A deterministic cash channel over a <see cref="ISandboxLedger"/> that accepts every charge unless scripted otherwise.</summary>
-public sealed class SandboxCashChannel(SandboxScript script, ISandboxLedger ledger, TimeProvider time) : ICashChannel
+public sealed class SandboxCashChannel(ISandboxScript script, ISandboxLedger ledger, TimeProvider time) : ICashChannel
 {
     /// <summary>An in-memory cash channel, for unit tests.</summary>
     public SandboxCashChannel(SandboxScript script)
@@ -319,7 +344,7 @@ public sealed class SandboxCashChannel(SandboxScript script, ISandboxLedger ledg
     public async Task<CashReply> ChargeAsync(string settlementId, string orderId, long amountFen, CancellationToken cancellationToken)
     {
         await ledger.CountRequestAsync(PlatformRecordKind.CashCharge, settlementId, cancellationToken);
-        var rule = script.TakeCash(orderId);
+        var rule = await script.TakeAsync(orderId, SandboxTarget.Cash, cancellationToken);
         await SandboxScript.ApplyDelayAsync(rule, time, cancellationToken);
         if (await ledger.FindAsync(PlatformRecordKind.CashCharge, settlementId, cancellationToken) is { } known)
         {
@@ -344,7 +369,7 @@ public sealed class SandboxCashChannel(SandboxScript script, ISandboxLedger ledg
     public async Task<CashReply> RefundAsync(string refundSettlementId, string originalSettlementId, string orderId, long amountFen, CancellationToken cancellationToken)
     {
         await ledger.CountRequestAsync(PlatformRecordKind.CashRefund, refundSettlementId, cancellationToken);
-        var rule = script.TakeCashRefund(orderId);
+        var rule = await script.TakeAsync(orderId, SandboxTarget.CashRefund, cancellationToken);
         await SandboxScript.ApplyDelayAsync(rule, time, cancellationToken);
         if (await ledger.FindAsync(PlatformRecordKind.CashRefund, refundSettlementId, cancellationToken) is { } known)
         {

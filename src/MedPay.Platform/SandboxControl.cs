@@ -35,19 +35,13 @@ public interface ISandboxControl
 }
 
 /// <summary>Drives an in-process sandbox: its script and its ledger.</summary>
-public sealed class InProcessSandboxControl(SandboxScript script, ISandboxLedger ledger) : ISandboxControl
+public sealed class InProcessSandboxControl(ISandboxScript script, ISandboxLedger ledger) : ISandboxControl
 {
-    public Task ScriptAsync(string orderId, SandboxTarget target, SandboxRule rule, CancellationToken cancellationToken = default)
-    {
-        script.Set(orderId, target, rule);
-        return Task.CompletedTask;
-    }
+    public Task ScriptAsync(string orderId, SandboxTarget target, SandboxRule rule, CancellationToken cancellationToken = default) =>
+        script.SetAsync(orderId, target, rule, cancellationToken);
 
-    public Task PersonAsync(string nationalId, SandboxPerson person, CancellationToken cancellationToken = default)
-    {
-        script.Person(nationalId, person);
-        return Task.CompletedTask;
-    }
+    public Task PersonAsync(string nationalId, SandboxPerson person, CancellationToken cancellationToken = default) =>
+        script.SetPersonAsync(nationalId.ToUpperInvariant(), person, cancellationToken);
 
     public Task<int> RequestsAsync(PlatformRecordKind kind, string id, CancellationToken cancellationToken = default) =>
         ledger.RequestsAsync(kind, id, cancellationToken);

@@ -7,7 +7,7 @@ namespace MedPay.Sandbox;
 
 /// <summary>
 /// Scripting and records, for tests and demos: <c>/admin/…</c> with <c>Authorization: Bearer {Sandbox:AdminKey}</c>.
-/// Scripts live in memory (a restart forgets them); records are durable.
+/// Scripts and records are both durable, in the sandbox's tables.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -23,20 +23,20 @@ public static class AdminEndpoints
                 : Results.Problem(statusCode: 401, title: "The admin key is missing or wrong.");
         });
 
-        admin.MapPut("/orders/{orderId}/{target}", (string orderId, string target, SandboxAdmin.RuleBody body, SandboxScript script) =>
+        admin.MapPut("/orders/{orderId}/{target}", async (string orderId, string target, SandboxAdmin.RuleBody body, ISandboxScript script, CancellationToken ct) =>
         {
             if (SandboxAdmin.ParseTarget(target) is not { } parsed)
             {
                 return Results.Problem(statusCode: 404, title: "target is one of platform, cash, platform-refund, cash-refund.");
             }
 
-            script.Set(orderId, parsed, body.ToRule());
+            await script.SetAsync(orderId, parsed, body.ToRule(), ct);
             return Results.NoContent();
         });
 
-        admin.MapPut("/people/{nationalId}", (string nationalId, SandboxAdmin.PersonBody body, SandboxScript script) =>
+        admin.MapPut("/people/{nationalId}", async (string nationalId, SandboxAdmin.PersonBody body, ISandboxScript script, CancellationToken ct) =>
         {
-            script.Person(nationalId, body.ToPerson());
+            await script.SetPersonAsync(nationalId, body.ToPerson(), ct);
             return Results.NoContent();
         });
 

@@ -15,16 +15,18 @@ builder.Services.AddOptions<SandboxOptions>().Bind(builder.Configuration.GetSect
 builder.Services.AddSingleton<IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<SandboxKeys>();
-builder.Services.AddSingleton<SandboxScript>();
 builder.Services.AddSingleton(sp =>
 {
     var options = sp.GetRequiredService<IOptions<SandboxOptions>>().Value;
-    var service = new TableServiceClient(options.StorageConnectionString);
-    return TableLedger.CreateAsync(service, options.TablePrefix, CancellationToken.None).GetAwaiter().GetResult();
+    return new TableServiceClient(options.StorageConnectionString);
 });
+builder.Services.AddSingleton(sp => TableLedger.CreateAsync(
+    sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<SandboxOptions>>().Value.TablePrefix, CancellationToken.None).GetAwaiter().GetResult());
+builder.Services.AddSingleton<ISandboxScript>(sp => TableScript.CreateAsync(
+    sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<IOptions<SandboxOptions>>().Value.TablePrefix, CancellationToken.None).GetAwaiter().GetResult());
 builder.Services.AddSingleton<ISandboxLedger>(sp => sp.GetRequiredService<TableLedger>());
-builder.Services.AddSingleton(sp => new SandboxInsurancePlatform(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
-builder.Services.AddSingleton(sp => new SandboxCashChannel(sp.GetRequiredService<SandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new SandboxInsurancePlatform(sp.GetRequiredService<ISandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton(sp => new SandboxCashChannel(sp.GetRequiredService<ISandboxScript>(), sp.GetRequiredService<ISandboxLedger>(), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -38,6 +40,7 @@ builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
 var app = builder.Build();
 // Creates the tables before the first request, so that a broken storage stops the start, not a payment.
 app.Services.GetRequiredService<TableLedger>();
+app.Services.GetRequiredService<ISandboxScript>();
 app.Services.GetRequiredService<SandboxKeys>();
 // Started by a test process: go when it goes, so that a crashed test run leaves no sandbox behind.
 if (app.Configuration.GetValue<int?>("Sandbox:ParentProcessId") is { } parent)

@@ -400,7 +400,8 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
 
         var byStatus = orders.Values.GroupBy(o => o.Status).Select(g => $"{g.Count()} {g.Key}");
         var byFault = _faults.Values.GroupBy(f => f).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}");
-        log($"chaos: orders {string.Join(", ", byStatus)}; faults {string.Join(", ", byFault)}");
+        var failures = orders.Values.Where(o => o.Status == OrderStatus.Failed).GroupBy(o => o.Failure?.Code ?? "none").OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}");
+        log($"chaos: orders {string.Join(", ", byStatus)} (failed: {string.Join(", ", failures)}); faults {string.Join(", ", byFault)}");
         log("chaos: checked each order ends settled or failed with one terminal history entry and legal transitions; every acknowledged result reads the same after the restart; "
             + "at most one platform settlement per order, unreversed and with the split's amounts iff settled; cash charged iff settled with cash; fund + personal + cash = total, none negative; "
             + "every voucher's balance = opening − committed personal payments + refunded ones, never negative, nothing left reserved; "

@@ -1,5 +1,9 @@
 using MedPay.Contracts;
 using MedPay.Platform;
+using MedPay.Platform.Protocol;
+using MedPay.Platform.Remote;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MedPay.ClusterTests;
 
@@ -23,7 +27,38 @@ public sealed class SandboxProcessTests(ClusterFixture fixture)
         Assert.Equal(settled, await platform.QueryAsync(settlementId, CancellationToken.None));
         Assert.Equal(PlatformOutcome.NotFound, (await platform.QueryAsync(settlementId + "x", CancellationToken.None)).Outcome);
 
+        var reversedId = orderId + "~2";
+        await platform.SettleAsync(new(reversedId, orderId, "m-1", "V-1", "330100", 500, 0), CancellationToken.None);
+        Assert.Equal(PlatformOutcome.Reversed, (await platform.ReverseAsync(reversedId, CancellationToken.None)).Outcome);
+        Assert.Equal(PlatformOutcome.Reversed, (await platform.QueryAsync(reversedId, CancellationToken.None)).Outcome);
+
         var statement = await platform.GetStatementAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
-        Assert.Contains(statement.Lines, l => l.Id == settlementId && l.FundFen == 1_200 && l.MerchantId == "m-1");
+        Assert.Contains(statement.Lines, l => l.Id == settlementId && l.FundFen == 1_200 && l.MerchantId == "m-1" && !l.Reversed);
+        Assert.Contains(statement.Lines, l => l.Id == reversedId && l.Reversed);
+    }
+
+    [Fact]
+    public async Task The_platform_refuses_a_request_not_signed_by_MedPays_key_and_records_nothing()
+    {
+        var settings = TestWorld.SandboxProcess.SiloSettings;
+        settings["MedPay:Platform:SigningKey"] = Sm2Key.Generate().PrivateKeyHex;
+        var impostor = new ServiceCollection().AddLogging()
+            .AddRemotePlatform(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .BuildServiceProvider().GetRequiredService<IInsurancePlatform>();
+        var orderId = TestWorld.Unique("m") + "~no-1";
+
+        await Assert.ThrowsAsync<OutcomeUnknownException>(() => impostor.SettleAsync(new(orderId + "~1", orderId, "m-1", "V-1", "330100", 1_200, 300), CancellationToken.None));
+
+        Assert.Null(await TestWorld.Sandbox.RecordAsync(PlatformRecordKind.Settlement, orderId + "~1"));
+        Assert.Equal(0, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, orderId + "~1"));
+    }
+
+    [Fact]
+    public async Task The_admin_endpoint_wants_its_key()
+    {
+        using var anonymous = new HttpClient { BaseAddress = TestWorld.SandboxProcess.BaseAddress };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("admin/records")).StatusCode);
+        anonymous.DefaultRequestHeaders.Authorization = new("Bearer", "sandbox-development-admin-kez");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync("admin/records")).StatusCode);
     }
 }

@@ -9,7 +9,7 @@ namespace MedPay.Testing;
 /// <summary>
 /// The sandbox insurance platform and cash channel as the real process it is (src/MedPay.Sandbox), on a port of its
 /// own, with its own tables on the test Azurite. It can be killed and started again on the same port and tables:
-/// its records survive, its scripts do not. It exits by itself when the test process goes away.
+/// its records and scripts survive. It exits by itself when the test process goes away.
 /// </summary>
 public sealed class SandboxProcess : IAsyncDisposable
 {
