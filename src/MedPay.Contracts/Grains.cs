@@ -51,6 +51,20 @@ public interface IMedicalOrderGrain : IGrainWithStringKey
     [OneWay]
     Task ExpireIfUnpaidAsync();
 
+    /// <summary>
+    /// Asked by the sweep of the merchant's index: expires the order if it is still unpaid past its time, and answers the
+    /// status it is in afterwards (null: no such order). Any status but created is final for the sweep: an order never
+    /// goes back to created, so its line need not be asked again.
+    /// </summary>
+    Task<OrderStatus?> ExpireIfDueAsync();
+
+    /// <summary>
+    /// The order's listing line as it is durably now: its status, split, refunded amount and last change. Listings read it
+    /// live, since the indexes keep only what is fixed at creation. Null for an order that does not exist.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<OrderSummary?> GetSummaryAsync();
+
     /// <summary>Asked by the voucher about a reservation held too long: finish the payment, or give the reservation back.</summary>
     [OneWay]
     Task ReconcileAsync();

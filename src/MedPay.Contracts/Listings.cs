@@ -2,7 +2,10 @@ using System.Collections.Immutable;
 
 namespace MedPay.Contracts;
 
-/// <summary>One line of an order listing; kept in the per-user and per-merchant indexes.</summary>
+/// <summary>
+/// One line of an order listing. The per-user and per-merchant indexes keep it as it was at creation (written once, then
+/// never again); a listing answers it with the status, split, refunded amount and update time read live from the order.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.OrderSummary")]
 public sealed record OrderSummary(
     [property: Id(0)] string OrderId,
@@ -27,7 +30,7 @@ public sealed record OrderPage(
 /// </summary>
 public interface IOrderIndexGrain : IGrainWithStringKey
 {
-    /// <summary>Adds or replaces the order's line (the newer <see cref="OrderSummary.UpdatedAt"/> wins).</summary>
+    /// <summary>Adds the order's line, at its creation (the newer <see cref="OrderSummary.UpdatedAt"/> wins; an identical line writes nothing).</summary>
     Task UpsertAsync(OrderSummary summary);
 
     /// <summary>Every line: this grain's own and, on a merchant-day shard or a user's index, those of all its segments.</summary>

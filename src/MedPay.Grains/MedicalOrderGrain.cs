@@ -118,6 +118,29 @@ public sealed class MedicalOrderGrain(
 
     public Task ExpireIfUnpaidAsync() => state.DecideAsync(ExpireIfDueOnceAsync, Reloaded);
 
+    public Task<OrderStatus?> ExpireIfDueAsync() => state.DecideAsync(async () =>
+    {
+        if (state.State.Command is null)
+        {
+            this.DeactivateOnIdle();
+            return (OrderStatus?)null;
+        }
+
+        await ExpireIfDueOnceAsync();
+        return state.State.Status;
+    }, Reloaded);
+
+    public Task<OrderSummary?> GetSummaryAsync()
+    {
+        if (_durable.Command is null)
+        {
+            this.DeactivateOnIdle();
+            return Task.FromResult<OrderSummary?>(null);
+        }
+
+        return Task.FromResult<OrderSummary?>(Summary(_durable));
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ResumeReminder)
@@ -171,9 +194,15 @@ public sealed class MedicalOrderGrain(
 
         if (state.State.Command is { } existing)
         {
-            return OrderRules.SameContent(existing, command)
-                ? new CreateOrderResult(View(state.State), Created: false)
-                : new Failure(ErrorCodes.OrderConflict, "This merchant order number is already used for an order with other content.");
+            if (!OrderRules.SameContent(existing, command))
+            {
+                return new Failure(ErrorCodes.OrderConflict, "This merchant order number is already used for an order with other content.");
+            }
+
+            // A repeat: the line again, in case the first request failed after the order was stored and before its line
+            // was (an identical line writes nothing), so that a created order answered is always listed.
+            await IndexAsync(state.State);
+            return new CreateOrderResult(View(state.State), Created: false);
         }
 
         var voucher = await GrainFactory.GetGrain<IEVoucherGrain>(command.UserId).GetAsync();
@@ -197,7 +226,9 @@ public sealed class MedicalOrderGrain(
             CreatedAt = now,
             UpdatedAt = now,
         });
-        // No reminder of its own while unpaid: the merchant's index shard sweeps its unpaid orders for expiry.
+        // The order's only index writes: its lines, durable before the answer. If they fail, so does the request, and
+        // its repeat writes them. No reminder of its own while unpaid: the merchant's index sweeps its unpaid orders.
+        await IndexAsync(state.State);
         return new CreateOrderResult(View(state.State), Created: true);
     }
 
@@ -761,11 +792,6 @@ public sealed class MedicalOrderGrain(
         next = Compacted(next, notificationOptions.Value.DeliveryLogSize, orderOptions.Value.MaxHistoryEntries);
         await state.SaveAsync(next, this);
         _durable = next;
-        if (next.Status != OrderStatus.Paying)
-        {
-            // Paying is a moment between created and its outcome: listings skip it rather than pay two more writes.
-            await IndexAsync(next);
-        }
     }
 
     /// <summary>
@@ -804,27 +830,28 @@ public sealed class MedicalOrderGrain(
         };
     }
 
-    /// <summary>Keeps the user's and the merchant's listings current. They are derived data: a failure is logged, not fatal.</summary>
+    /// <summary>
+    /// Writes the order's line in the user's and the merchant's listings: what is fixed at creation, so it is written once
+    /// and never goes stale (listings read the status, split and refunds live from the order). Awaited and not caught: an
+    /// order is answered as created only once it is listed (and its unpaid expiry is in its merchant index's sweep).
+    /// </summary>
     private async Task IndexAsync(OrderState s)
     {
         var order = s.Command!;
-        var summary = new OrderSummary(OrderId, order.MerchantId, order.MerchantOrderNo, order.UserId, s.Status, s.TotalFen, s.Split,
-            s.Refunds.Where(r => r.Status == RefundStatus.Succeeded).Sum(r => r.AmountFen), s.CreatedAt, s.UpdatedAt);
-        try
-        {
-            await Task.WhenAll(
-                GrainFactory.GetGrain<IOrderIndexGrain>(s.UserIndexSegment is { } userSegment
-                    ? OrderIndexKeys.Segment(OrderIndexKeys.User(order.UserId), userSegment)
-                    : OrderIndexKeys.User(order.UserId)).UpsertAsync(summary),
-                GrainFactory.GetGrain<IOrderIndexGrain>(s.IndexSegment is { } segment
-                    ? OrderIndexKeys.Segment(MerchantShardKey(order.MerchantId, s.CreatedAt), segment)
-                    : MerchantShardKey(order.MerchantId, s.CreatedAt)).UpsertAsync(summary));
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Order {OrderId}: its listings could not be updated", OrderId);
-        }
+        var line = new OrderSummary(OrderId, order.MerchantId, order.MerchantOrderNo, order.UserId, OrderStatus.Created, s.TotalFen, null, 0, s.CreatedAt, s.CreatedAt);
+        await Task.WhenAll(
+            GrainFactory.GetGrain<IOrderIndexGrain>(s.UserIndexSegment is { } userSegment
+                ? OrderIndexKeys.Segment(OrderIndexKeys.User(order.UserId), userSegment)
+                : OrderIndexKeys.User(order.UserId)).UpsertAsync(line),
+            GrainFactory.GetGrain<IOrderIndexGrain>(s.IndexSegment is { } segment
+                ? OrderIndexKeys.Segment(MerchantShardKey(order.MerchantId, s.CreatedAt), segment)
+                : MerchantShardKey(order.MerchantId, s.CreatedAt)).UpsertAsync(line));
     }
+
+    /// <summary>The order's listing line as it is in <paramref name="s"/>.</summary>
+    private OrderSummary Summary(OrderState s) => new(
+        OrderId, s.Command!.MerchantId, s.Command.MerchantOrderNo, s.Command.UserId, s.Status, s.TotalFen, s.Split,
+        s.Refunds.Where(r => r.Status == RefundStatus.Succeeded).Sum(r => r.AmountFen), s.CreatedAt, s.UpdatedAt);
 
     private string MerchantShardKey(string merchantId, DateTimeOffset createdAt) =>
         OrderIndexKeys.MerchantDay(merchantId, DateOnly.FromDateTime(createdAt.UtcDateTime), OrderIndexKeys.ShardOf(OrderId));

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using MedPay.Contracts;
+using MedPay.Grains.Domain;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -13,11 +15,19 @@ public sealed record OrderIndexState
 
     /// <summary>On a merchant-day shard or a user's index: how many segments it has handed out (numbered from 0).</summary>
     [Id(1)] public int Segments { get; init; }
+
+    /// <summary>
+    /// On a merchant index: the orders of its lines that the expiry sweep found past created (or gone), so that they are
+    /// not asked again (see <see cref="Domain.IndexSweep"/>). Lines themselves never change after creation.
+    /// </summary>
+    [Id(2)] public ImmutableHashSet<string> Swept { get; init; } = ImmutableHashSet<string>.Empty;
 }
 
 /// <summary>
-/// One shard of an order index (see <see cref="OrderIndexKeys"/>). Orders push their line here after each change; the
-/// newer line wins, so updates that arrive out of order never move a line backwards. Group commit: lines that arrive
+/// One shard of an order index (see <see cref="OrderIndexKeys"/>). Orders write their line here once, at creation: what is
+/// fixed then (id, merchant, user, total, creation time); listings read the rest live from the orders, so a line never
+/// needs an update and never goes stale. The newer line wins, and an identical line (a repeated creation) writes
+/// nothing. Group commit: lines that arrive
 /// while a write is under way go into the next write together, and every caller returns only once its line is durable,
 /// so a busy shard costs one write per batch rather than one per order.
 /// A merchant-day shard hands its new orders out to segments of at most <see cref="OrderOptions.IndexSegmentSize"/> lines
@@ -26,18 +36,26 @@ public sealed record OrderIndexState
 /// index does the same with its user's orders (a user with thousands of orders would otherwise make one record past
 /// Azure Table's 1 MB entity limit): its segments are keyed <c>user|{id}|{n}</c>.
 /// Every merchant index grain sweeps its own unpaid orders for expiry, with one reminder for all its lines instead of
-/// one per order.
+/// one per order: it asks each order past <see cref="OrderOptions.UnpaidExpiry"/> (see <see cref="IndexSweep"/>) and
+/// records those that are done in its next group write, off the payment path.
 /// </summary>
 [Reentrant]
 public sealed class OrderIndexGrain(
     [PersistentState("index", MedPayGrainServices.StorageName)] IPersistentState<OrderIndexState> state,
     IClock clock,
     IOptions<OrderOptions> orderOptions,
-    IOptions<RecoveryOptions> recovery) : Grain, IOrderIndexGrain, IRemindable
+    IOptions<RecoveryOptions> recovery,
+    ILogger<OrderIndexGrain> logger) : Grain, IOrderIndexGrain, IRemindable
 {
     private const string ExpiryReminder = "expire";
+
+    /// <summary>How many orders one sweep asks at once.</summary>
+    private const int SweepParallelism = 16;
+
     private bool _sweeping;
+    private bool _sweepRunning;
     private Dictionary<string, OrderSummary> _pending = [];
+    private HashSet<string> _sweptPending = new(StringComparer.Ordinal);
     private TaskCompletionSource? _nextWrite;
     private bool _writing;
     private int _segmentsWanted;
@@ -130,11 +148,33 @@ public sealed class OrderIndexGrain(
         return durable;
     }
 
-    /// <summary>Tells every unpaid order past its time to expire; each order decides from its own state.</summary>
+    /// <summary>
+    /// Asks every order of its open lines that is past its time to expire if still unpaid (each order decides from its own
+    /// state), and records durably, in one group write, those that answer they are past created, so the next sweep does
+    /// not ask them again. Once no line is open, the reminder goes.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        var unpaid = OwnLines().Where(o => o.Status == OrderStatus.Created).ToList();
-        if (unpaid.Count == 0)
+        if (reminderName != ExpiryReminder || _sweepRunning)
+        {
+            return;
+        }
+
+        _sweepRunning = true;
+        try
+        {
+            await SweepAsync();
+        }
+        finally
+        {
+            _sweepRunning = false;
+        }
+    }
+
+    private async Task SweepAsync()
+    {
+        var open = IndexSweep.Open(OwnLines(), state.State.Swept.Union(_sweptPending));
+        if (open.Count == 0)
         {
             if (await this.GetReminder(ExpiryReminder) is { } reminder)
             {
@@ -145,10 +185,30 @@ public sealed class OrderIndexGrain(
             return;
         }
 
-        var due = clock.UtcNow - orderOptions.Value.UnpaidExpiry;
-        foreach (var order in unpaid.Where(o => o.CreatedAt <= due))
+        var done = new List<string>();
+        foreach (var batch in IndexSweep.Due(open, clock.UtcNow, orderOptions.Value.UnpaidExpiry).Chunk(SweepParallelism))
         {
-            await GrainFactory.GetGrain<IMedicalOrderGrain>(order.OrderId).ExpireIfUnpaidAsync();
+            var answers = await Task.WhenAll(batch.Select(async line =>
+            {
+                try
+                {
+                    var status = await GrainFactory.GetGrain<IMedicalOrderGrain>(line.OrderId).ExpireIfDueAsync();
+                    return (line.OrderId, Done: IndexSweep.IsDone(status is not null, status));
+                }
+                catch (Exception e)
+                {
+                    // Asked again at the next sweep.
+                    logger.LogWarning(e, "Index {Key}: order {OrderId} could not be asked to expire", Key, line.OrderId);
+                    return (line.OrderId, Done: false);
+                }
+            }));
+            done.AddRange(answers.Where(a => a.Done).Select(a => a.OrderId));
+        }
+
+        if (done.Count > 0)
+        {
+            _sweptPending.UnionWith(done);
+            await WriteSoonAsync();
         }
     }
 
@@ -158,6 +218,8 @@ public sealed class OrderIndexGrain(
         {
             var batch = _pending;
             _pending = [];
+            var swept = _sweptPending;
+            _sweptPending = new(StringComparer.Ordinal);
             _nextWrite = null;
             try
             {
@@ -168,7 +230,12 @@ public sealed class OrderIndexGrain(
                 }
 
                 await state.DecideAsync(() => state.SaveAsync(
-                    state.State with { Orders = Merge(state.State.Orders, batch.Values), Segments = Math.Max(state.State.Segments, _segmentsWanted) },
+                    state.State with
+                    {
+                        Orders = Merge(state.State.Orders, batch.Values),
+                        Segments = Math.Max(state.State.Segments, _segmentsWanted),
+                        Swept = state.State.Swept.Union(swept),
+                    },
                     this));
                 written.SetResult();
             }

@@ -22,19 +22,31 @@ public sealed class OrderQueryGrain(IInsurancePlatform platform, IOptions<Paymen
     /// <summary>How many merchants' statements the operators' daily check builds at once.</summary>
     private const int MerchantParallelism = 4;
 
+    /// <summary>How many orders a listing reads at once for their live lines.</summary>
+    private const int ListingParallelism = 16;
+
     public async Task<OrderPage> ListForUserAsync(string userId, OrderStatus? status, string? pageToken, int pageSize)
     {
         // Decode first: a bad token fails before any grain is read.
         ValidateToken(pageToken);
         var lines = await GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(userId)).ListAsync();
-        return OrderPaging.Page(lines, status, pageToken, pageSize);
+        return await OrderPaging.PageAsync(lines, status, pageToken, pageSize, LiveAsync);
     }
 
     public async Task<OrderPage> ListForMerchantAsync(string merchantId, DateOnly day, OrderStatus? status, string? pageToken, int pageSize)
     {
         ValidateToken(pageToken);
-        return OrderPaging.Page(await MerchantDayAsync(merchantId, day), status, pageToken, pageSize);
+        return await OrderPaging.PageAsync(await MerchantDayAsync(merchantId, day), status, pageToken, pageSize, LiveAsync);
     }
+
+    /// <summary>
+    /// Each listed order's line as the order holds it now (the indexes keep only what is fixed at creation), read at most
+    /// <see cref="ListingParallelism"/> at once. An order that does not exist answers null and is shown with its index
+    /// line, as the statement lists it as unreadable rather than dropping it; a failed read fails the listing (to be
+    /// repeated), never answers a status that may be stale.
+    /// </summary>
+    private async Task<IReadOnlyList<OrderSummary?>> LiveAsync(IReadOnlyList<OrderSummary> lines) =>
+        await ForEachAsync(lines, ListingParallelism, line => GrainFactory.GetGrain<IMedicalOrderGrain>(line.OrderId).GetSummaryAsync());
 
     public async Task<Reconciliation> ReconcileAsync(string merchantId, DateOnly day) =>
         await ReconcileWithAsync(merchantId, day, await ReadPlatformAsync(day));

@@ -397,6 +397,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
         }
 
         await CheckStatementsAsync(orders);
+        await CheckListingsAsync(s, orders, plans);
 
         var byStatus = orders.Values.GroupBy(o => o.Status).Select(g => $"{g.Count()} {g.Key}");
         var byFault = _faults.Values.GroupBy(f => f).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}");
@@ -405,7 +406,62 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
         log("chaos: checked each order ends settled or failed with one terminal history entry and legal transitions; every acknowledged result reads the same after the restart; "
             + "at most one platform settlement per order, unreversed and with the split's amounts iff settled; cash charged iff settled with cash; fund + personal + cash = total, none negative; "
             + "every voucher's balance = opening − committed personal payments + refunded ones, never negative, nothing left reserved; "
-            + "every refund of a settled order succeeded, recorded once at the platform (and the cash channel) with its split; the platform's statements hold exactly the run's settlements and refunds with MedPay's amounts");
+            + "every refund of a settled order succeeded, recorded once at the platform (and the cash channel) with its split; the platform's statements hold exactly the run's settlements and refunds with MedPay's amounts; "
+            + "every user's and every merchant-day's listing, paged through, shows each of its orders once with the order's status, split and refunded amount");
+    }
+
+    /// <summary>
+    /// Every user's listing and every merchant-day's listing, followed page by page to the end, holds each of its orders
+    /// exactly once (and no other) with the status, split and refunded amount the order itself has.
+    /// </summary>
+    private async Task CheckListingsAsync(Scenario s, Dictionary<string, OrderView> orders, List<OrderPlan> plans)
+    {
+        var query = s.Query;
+        var listings = plans.GroupBy(p => p.UserId)
+            .Select(g => ($"user {g.Key}", g.Select(p => p.OrderId).ToList(), (Func<string?, Task<OrderPage>>)(token => query.ListForUserAsync(g.Key, null, token, 7))))
+            .Concat(plans.GroupBy(p => (p.MerchantId, Day: DateOnly.FromDateTime(orders[p.OrderId].CreatedAt.UtcDateTime)))
+                .Select(g => ($"merchant {g.Key.MerchantId} on {g.Key.Day}", g.Select(p => p.OrderId).ToList(),
+                    (Func<string?, Task<OrderPage>>)(token => query.ListForMerchantAsync(g.Key.MerchantId, g.Key.Day, null, token, 7)))))
+            .ToList();
+        var lines = 0;
+        foreach (var (name, expected, page) in listings)
+        {
+            var listed = new List<OrderSummary>();
+            string? token = null;
+            var pages = 0;
+            do
+            {
+                var p = await Retry(() => page(token));
+                listed.AddRange(p.Orders);
+                token = p.NextPageToken;
+            }
+            while (token is not null && ++pages < 1_000);
+
+            lines += listed.Count;
+            var byId = listed.GroupBy(l => l.OrderId).ToDictionary(g => g.Key, g => g.ToList());
+            foreach (var id in expected)
+            {
+                var order = orders[id];
+                var found = byId.GetValueOrDefault(id) ?? [];
+                Check(found.Count == 1, $"order {id} appears {found.Count} times in the listing of {name}");
+                if (found.Count == 0)
+                {
+                    continue;
+                }
+
+                var line = found[0];
+                var refunded = order.Refunds.Where(r => r.Status == RefundStatus.Succeeded).Sum(r => r.AmountFen);
+                Check(line.Status == order.Status && line.Split == order.Split && line.RefundedFen == refunded && line.TotalFen == order.TotalFen,
+                    $"order {id} is listed for {name} as {line.Status}, {line.Split?.ToString() ?? "no split"}, {line.RefundedFen} fen refunded; the order is {order.Status}, {order.Split?.ToString() ?? "no split"}, {refunded} fen refunded");
+            }
+
+            foreach (var other in byId.Keys.Except(expected))
+            {
+                Check(false, $"order {other} is in the listing of {name}, which is not its own");
+            }
+        }
+
+        log($"chaos: {listings.Count} listings ({plans.Select(p => p.UserId).Distinct().Count()} users, {listings.Count - plans.Select(p => p.UserId).Distinct().Count()} merchant-days) paged through: {lines} lines");
     }
 
     /// <summary>Every merchant's daily statement of the run, checked against the platform's statement, lists no difference.</summary>

@@ -24,6 +24,9 @@ public sealed class MedPayTestSilo : ISiloConfigurator
 {
     private const string RealStorage = "medpay-azure";
 
+    /// <summary>The name of the Azure table storage under the fault-injection storage.</summary>
+    public const string RealStorageName = RealStorage;
+
     public void Configure(ISiloBuilder silo)
     {
         var configuration = silo.Configuration;
@@ -97,6 +100,17 @@ public sealed class MedPayCluster : IAsyncDisposable
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     public TestClock Clock => TestWorld.ClockFor(ServiceId);
+
+    /// <summary>What is stored of the grain's state <paramref name="stateName"/>, read from the storage itself (not the grain's memory).</summary>
+    public async Task<T> ReadStoredStateAsync<T>(IAddressable grain, string stateName)
+        where T : new()
+    {
+        var silo = (InProcessSiloHandle)Cluster.Primary!;
+        var storage = silo.SiloHost!.Services.GetRequiredKeyedService<IGrainStorage>(MedPayTestSilo.RealStorageName);
+        var stored = new GrainState<T>(new T());
+        await storage.ReadStateAsync(stateName, grain.GetGrainId(), stored);
+        return stored.State!;
+    }
 
     /// <summary>Makes the next write of this grain's state fail with <paramref name="fault"/>, once.</summary>
     public Task FailNextWriteAsync(IAddressable grain, string stateName, Exception fault) =>

@@ -18,6 +18,8 @@ public sealed class Scenario(IGrainFactory grains)
 
     public IMerchantGrain Merchant(string merchantId) => grains.GetGrain<IMerchantGrain>(merchantId);
 
+    public IOrderQueryGrain Query => grains.GetGrain<IOrderQueryGrain>(0);
+
     /// <summary>Registers a merchant (optionally with a callback address) and returns its id and credentials.</summary>
     public async Task<(string MerchantId, MerchantCredentials Credentials)> RegisterMerchantAsync(string? callbackUrl = null)
     {

@@ -211,4 +211,145 @@ public sealed class OrderPagingTests
         Assert.Empty(page.Orders);
         Assert.Null(page.NextPageToken);
     }
+
+    /// <summary>The orders' live lines by id, and how many were read; an id missing from <paramref name="orders"/> cannot be read.</summary>
+    private sealed class LiveOrders(Dictionary<string, OrderSummary> orders)
+    {
+        public int Reads { get; private set; }
+
+        public Task<IReadOnlyList<OrderSummary?>> ReadAsync(IReadOnlyList<OrderSummary> lines)
+        {
+            Reads += lines.Count;
+            return Task.FromResult<IReadOnlyList<OrderSummary?>>([.. lines.Select(l => orders.GetValueOrDefault(l.OrderId))]);
+        }
+    }
+
+    /// <summary>What the indexes hold now: each line as it was at creation.</summary>
+    private static OrderSummary AtCreation(OrderSummary live) => live with { Status = OrderStatus.Created, Split = null, RefundedFen = 0, UpdatedAt = live.CreatedAt };
+
+    private static async Task<List<OrderSummary>> ReadAllAsync(Func<string?, Task<OrderPage>> page)
+    {
+        var all = new List<OrderSummary>();
+        string? token = null;
+        for (var i = 0; i < 1_000; i++)
+        {
+            var p = await page(token);
+            all.AddRange(p.Orders);
+            if (p.NextPageToken is null)
+            {
+                return all;
+            }
+
+            Assert.NotEmpty(p.Orders);
+            token = p.NextPageToken;
+        }
+
+        throw new InvalidOperationException("The pages never ended.");
+    }
+
+    [Fact]
+    public async Task A_live_page_answers_each_line_with_its_orders_status_split_and_refunds_not_the_index_line()
+    {
+        var statuses = new[] { OrderStatus.Settled, OrderStatus.PartiallyRefunded, OrderStatus.Failed, OrderStatus.Created, OrderStatus.Expired };
+        var live = Enumerable.Range(0, 25).Select(i => Line($"RX-{i:D2}", i, statuses[i % statuses.Length], T0.AddHours(1).AddMinutes(i)) with { RefundedFen = i % 5 == 1 ? 300 : 0 }).ToList();
+        var orders = new LiveOrders(live.ToDictionary(l => l.OrderId));
+        var lines = live.Select(AtCreation).ToList();
+
+        var read = await ReadAllAsync(t => OrderPaging.PageAsync(lines, null, t, 4, orders.ReadAsync));
+        Assert.Equal(live.OrderByDescending(l => l.CreatedAt).ToList(), read);
+
+        // The filter is on the live status; its pages are every matching order once, newest first.
+        foreach (var status in statuses)
+        {
+            var filtered = await ReadAllAsync(t => OrderPaging.PageAsync(lines, status, t, 2, orders.ReadAsync));
+            Assert.Equal(live.Where(l => l.Status == status).OrderByDescending(l => l.CreatedAt).ToList(), filtered);
+        }
+    }
+
+    [Fact]
+    public async Task A_live_page_reads_only_its_own_orders_and_one_more_not_the_whole_index()
+    {
+        var live = Enumerable.Range(0, 500).Select(i => Line($"RX-{i:D3}", i)).ToList();
+        var orders = new LiveOrders(live.ToDictionary(l => l.OrderId));
+        var lines = live.Select(AtCreation).ToList();
+
+        var first = await OrderPaging.PageAsync(lines, null, null, 20, orders.ReadAsync);
+        Assert.Equal(21, orders.Reads);
+        Assert.Equal(20, first.Orders.Length);
+        Assert.NotNull(first.NextPageToken);
+
+        var second = await OrderPaging.PageAsync(lines, null, first.NextPageToken, 20, orders.ReadAsync);
+        Assert.Equal(42, orders.Reads);
+        Assert.Equal(live.OrderByDescending(l => l.CreatedAt).Skip(20).Take(20), second.Orders);
+
+        // A filter reads in batches until the page is full: here every other order matches.
+        var mixed = Enumerable.Range(0, 500).Select(i => Line($"RX-{i:D3}", i, i % 2 == 0 ? OrderStatus.Settled : OrderStatus.Failed)).ToList();
+        var mixedOrders = new LiveOrders(mixed.ToDictionary(l => l.OrderId));
+        var page = await OrderPaging.PageAsync(mixed.Select(AtCreation), OrderStatus.Failed, null, 20, mixedOrders.ReadAsync, batch: 8);
+        Assert.Equal(20, page.Orders.Length);
+        Assert.All(page.Orders, o => Assert.Equal(OrderStatus.Failed, o.Status));
+        Assert.InRange(mixedOrders.Reads, 41, 50);
+    }
+
+    [Fact]
+    public async Task A_status_that_changes_between_pages_keeps_the_line_in_its_place()
+    {
+        var live = Enumerable.Range(0, 6).ToDictionary(i => $"m-1~RX-{i}", i => Line($"RX-{i}", i, OrderStatus.Created));
+        var orders = new LiveOrders(live);
+        var lines = live.Values.Select(AtCreation).ToList();
+        var first = await OrderPaging.PageAsync(lines, null, null, 3, orders.ReadAsync);
+        Assert.Equal(["m-1~RX-5", "m-1~RX-4", "m-1~RX-3"], first.Orders.Select(o => o.OrderId));
+
+        live["m-1~RX-1"] = Line("RX-1", 1, OrderStatus.Settled, T0.AddHours(1));
+        live["m-1~RX-4"] = Line("RX-4", 4, OrderStatus.Settled, T0.AddHours(1));
+        var second = await OrderPaging.PageAsync(lines, null, first.NextPageToken, 3, orders.ReadAsync);
+        Assert.Equal(["m-1~RX-2", "m-1~RX-1", "m-1~RX-0"], second.Orders.Select(o => o.OrderId));
+        Assert.Equal(OrderStatus.Settled, second.Orders[1].Status);
+        Assert.Null(second.NextPageToken);
+    }
+
+    [Fact]
+    public async Task An_order_that_cannot_be_read_is_listed_with_its_index_line_not_dropped()
+    {
+        var live = Enumerable.Range(0, 5).Select(i => Line($"RX-{i}", i)).ToList();
+        var lines = live.Select(AtCreation).ToList();
+        var orders = new LiveOrders(live.Where(l => l.OrderId != "m-1~RX-2").ToDictionary(l => l.OrderId));
+        var page = await OrderPaging.PageAsync(lines, null, null, 10, orders.ReadAsync);
+        Assert.Equal(live.OrderByDescending(l => l.CreatedAt).Select(l => l.OrderId), page.Orders.Select(o => o.OrderId));
+        Assert.Equal(lines.Single(l => l.OrderId == "m-1~RX-2"), page.Orders.Single(o => o.OrderId == "m-1~RX-2"));
+        Assert.All(page.Orders.Where(o => o.OrderId != "m-1~RX-2"), o => Assert.Equal(OrderStatus.Settled, o.Status));
+    }
+
+    [Fact]
+    public async Task With_the_lines_as_their_own_live_lines_a_live_page_is_exactly_the_index_page()
+    {
+        var random = new Random(1202);
+        var statuses = new[] { OrderStatus.Settled, OrderStatus.Failed, OrderStatus.Created };
+        var lines = Enumerable.Range(0, 60).Select(i => Line($"RX-{i:D2}", random.Next(0, 20), statuses[random.Next(3)])).ToList();
+        var orders = new LiveOrders(lines.ToDictionary(l => l.OrderId));
+        foreach (var size in new[] { 1, 3, 10, 60, 100 })
+        {
+            foreach (var status in new OrderStatus?[] { null, OrderStatus.Failed, OrderStatus.Refunded })
+            {
+                string? token = null;
+                do
+                {
+                    var expected = OrderPaging.Page(lines, status, token, size);
+                    var actual = await OrderPaging.PageAsync(lines, status, token, size, orders.ReadAsync, batch: 5);
+                    Assert.Equal(expected.Orders.ToArray(), actual.Orders.ToArray());
+                    Assert.Equal(expected.NextPageToken, actual.NextPageToken);
+                    token = expected.NextPageToken;
+                }
+                while (token is not null);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_live_page_refuses_a_malformed_token_before_reading_any_order()
+    {
+        var orders = new LiveOrders([]);
+        await Assert.ThrowsAsync<ArgumentException>(() => OrderPaging.PageAsync([Line("RX-1", 1)], null, "!!!", 10, orders.ReadAsync));
+        Assert.Equal(0, orders.Reads);
+    }
 }
