@@ -158,7 +158,8 @@ public sealed class GrainOptionsValidator :
     public ValidateOptionsResult Validate(string? name, PaymentGatewayOptions o) => Check(
         Positive(PaymentGatewayOptions.Section, "CallTimeout", o.CallTimeout, TimeSpan.FromMinutes(5)),
         Range(PaymentGatewayOptions.Section, "QueryAttempts", o.QueryAttempts, 0, 100),
-        Positive(PaymentGatewayOptions.Section, "QueryBackoff", o.QueryBackoff, TimeSpan.FromMinutes(1)));
+        Positive(PaymentGatewayOptions.Section, "QueryBackoff", o.QueryBackoff, TimeSpan.FromMinutes(1)),
+        Positive(PaymentGatewayOptions.Section, "StatementTimeout", o.StatementTimeout, TimeSpan.FromMinutes(10)));
 
     public ValidateOptionsResult Validate(string? name, RecoveryOptions o) => Check(
         Positive(RecoveryOptions.Section, "ResumeEvery", o.ResumeEvery, TimeSpan.FromDays(1)),

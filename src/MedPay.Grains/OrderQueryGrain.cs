@@ -112,7 +112,7 @@ public sealed class OrderQueryGrain(IInsurancePlatform platform, IOptions<Paymen
     /// <summary>The platform's statements of the day and the days either side (3201/3202), or why they could not be read.</summary>
     private async Task<PlatformRead> ReadPlatformAsync(DateOnly day)
     {
-        using var timeout = new CancellationTokenSource(gatewayOptions.Value.CallTimeout);
+        using var timeout = new CancellationTokenSource(gatewayOptions.Value.StatementTimeout);
         try
         {
             var days = await Task.WhenAll(new[] { day.AddDays(-1), day, day.AddDays(1) }.Select(d => platform.GetStatementAsync(d, timeout.Token)));

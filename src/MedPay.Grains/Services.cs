@@ -35,6 +35,12 @@ public sealed class PaymentGatewayOptions
 
     /// <summary>The first pause between queries; it doubles each time, with jitter.</summary>
     public TimeSpan QueryBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long reading the platform's daily statements (for a reconciliation) may take: a bigger read than a payment's
+    /// call and off the payment path, so it has its own, longer limit.
+    /// </summary>
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>How unfinished work is found and driven forward after a crash: <c>MedPay:Recovery</c>.</summary>

@@ -45,7 +45,6 @@ public sealed class SandboxProcess : IAsyncDisposable
         ["MedPay:Platform:DefaultRegion"] = "330100",
         ["MedPay:Platform:SigningKey"] = RemotePlatformOptions.DevelopmentKeys.MedPaySigningKey,
         ["MedPay:Platform:PlatformPublicKey"] = RemotePlatformOptions.DevelopmentKeys.SandboxPublicKey,
-        ["MedPay:Platform:AttemptTimeout"] = "00:00:02",
     };
 
     public static async Task<SandboxProcess> StartAsync(string connectionString)
