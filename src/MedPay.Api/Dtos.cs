@@ -50,7 +50,7 @@ public sealed record VoucherResponse(
     /// What is left to spend, balance − reserved, is right at every moment of a payment.
     /// </summary>
     public static VoucherResponse From(VoucherView v) => new(
-        v.UserId, v.VoucherNo, Names.Of(v.Status), v.InsuredRegion, Names.Of(v.InsuranceType), v.NationalIdMasked, v.FullNameMasked,
+        v.UserId, v.VoucherNo, WireNames.Of(v.Status), v.InsuredRegion, WireNames.Of(v.InsuranceType), v.NationalIdMasked, v.FullNameMasked,
         v.PersonalAccountBalanceFen, v.ReservedFen, v.PersonalAccountBalanceFen - v.ReservedFen, new(v.Accumulators.Year, v.Accumulators.DeductibleUsedFen, v.Accumulators.FundPaidFen), v.OpenedAt);
 }
 
@@ -83,10 +83,10 @@ public sealed record OrderResponse(
 {
     /// <param name="withNotifications">False for the order's user: delivery records and their errors are for the merchant and operators only.</param>
     public static OrderResponse From(OrderView o, bool withNotifications = true) => new(
-        o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, Names.Of(o.Status),
+        o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, WireNames.Of(o.Status),
         [.. o.Items.Select(i => new OrderItemResponse(i.Code, i.Name, i.Category.ToString(), i.UnitPriceFen, i.Quantity, i.UnitPriceFen * i.Quantity))],
         o.TotalFen, SplitResponse.From(o.Split), o.SettlementId, o.PlatformSettlementRef, FailureResponse.From(o.Failure),
-        [.. o.History.Select(h => new HistoryResponse(h.At, Names.Of(h.Status), h.Cause))], o.CreatedAt, o.UpdatedAt,
+        [.. o.History.Select(h => new HistoryResponse(h.At, WireNames.Of(h.Status), h.Cause))], o.CreatedAt, o.UpdatedAt,
         o.Refunded.TotalFen, [.. o.Refunds.Select(r => RefundResponse.From(o.OrderId, r))], withNotifications ? [.. o.Notifications.Select(NotificationResponse.From)] : null,
         o.HistoryDropped > 0 ? o.HistoryDropped : null, withNotifications && o.NotificationsDropped > 0 ? o.NotificationsDropped : null);
 }
@@ -120,13 +120,13 @@ public sealed record RefundResponse(
     DateTimeOffset? CompletedAt)
 {
     public static RefundResponse From(string orderId, RefundView r) => new(
-        orderId, r.RefundId, r.AmountFen, r.Reason, Names.Of(r.Status), SplitResponse.From(r.Split)!, r.RefundSettlementId, r.PlatformRefundRef,
+        orderId, r.RefundId, r.AmountFen, r.Reason, WireNames.Of(r.Status), SplitResponse.From(r.Split)!, r.RefundSettlementId, r.PlatformRefundRef,
         FailureResponse.From(r.Failure), r.RequestedAt, r.CompletedAt);
 }
 
 public sealed record NotificationResponse(string EventId, string Type, string Status, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt, string? LastError)
 {
-    public static NotificationResponse From(NotificationView n) => new(n.EventId, n.Type, Names.Of(n.Status), n.Attempts, n.CreatedAt, n.DeliveredAt, n.LastError);
+    public static NotificationResponse From(NotificationView n) => new(n.EventId, n.Type, WireNames.Of(n.Status), n.Attempts, n.CreatedAt, n.DeliveredAt, n.LastError);
 }
 
 public sealed record MerchantResponse(string MerchantId, string Name, string InstitutionCode, string? CallbackUrl, DateTimeOffset RegisteredAt, DateTimeOffset CredentialsIssuedAt)
@@ -142,7 +142,7 @@ public sealed record MerchantCredentialsResponse(MerchantResponse Merchant, stri
 public sealed record OrderSummaryResponse(string OrderId, string MerchantId, string MerchantOrderNo, string UserId, string Status, long TotalFen, SplitResponse? Split, long RefundedFen, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static OrderSummaryResponse From(OrderSummary o) =>
-        new(o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, Names.Of(o.Status), o.TotalFen, SplitResponse.From(o.Split), o.RefundedFen, o.CreatedAt, o.UpdatedAt);
+        new(o.OrderId, o.MerchantId, o.MerchantOrderNo, o.UserId, WireNames.Of(o.Status), o.TotalFen, SplitResponse.From(o.Split), o.RefundedFen, o.CreatedAt, o.UpdatedAt);
 }
 
 public sealed record OrderPageResponse(IReadOnlyList<OrderSummaryResponse> Orders, string? NextPageToken)
@@ -208,92 +208,6 @@ public sealed record PlatformReconciliationResponse(
 public sealed record PaymentResponse(string OrderId, string Status, string? SettlementId, SplitResponse? Split, string? PlatformSettlementRef, FailureResponse? Failure)
 {
     public static PaymentResponse From(PaymentResult p) =>
-        new(p.OrderId, Names.Of(p.Status), p.SettlementId, SplitResponse.From(p.Split), p.PlatformSettlementRef, FailureResponse.From(p.Failure));
+        new(p.OrderId, WireNames.Of(p.Status), p.SettlementId, SplitResponse.From(p.Split), p.PlatformSettlementRef, FailureResponse.From(p.Failure));
 }
 
-/// <summary>The wire names of MedPay's enums: snake_case, stable.</summary>
-public static class Names
-{
-    public static string Of(OrderStatus status) => status switch
-    {
-        OrderStatus.Created => "created",
-        OrderStatus.Paying => "paying",
-        OrderStatus.Settled => "settled",
-        OrderStatus.Failed => "failed",
-        OrderStatus.PartiallyRefunded => "partially_refunded",
-        OrderStatus.Refunded => "refunded",
-        OrderStatus.Cancelled => "cancelled",
-        OrderStatus.Expired => "expired",
-        OrderStatus.ManualReview => "manual_review",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
-
-    public static string Of(VoucherStatus status) => status switch
-    {
-        VoucherStatus.Active => "active",
-        VoucherStatus.Suspended => "suspended",
-        VoucherStatus.Revoked => "revoked",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
-
-    public static string Of(RefundStatus status) => status switch
-    {
-        RefundStatus.Pending => "pending",
-        RefundStatus.Succeeded => "succeeded",
-        RefundStatus.Failed => "failed",
-        RefundStatus.ManualReview => "manual_review",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
-
-    public static string Of(NotificationStatus status) => status switch
-    {
-        NotificationStatus.Pending => "pending",
-        NotificationStatus.Delivered => "delivered",
-        _ => "failed",
-    };
-
-    public static string Of(InsuranceType type) => type == InsuranceType.Employee ? "employee" : "resident";
-
-    public static bool TryParseOrderStatus(string? value, out OrderStatus? status)
-    {
-        status = null;
-        if (string.IsNullOrEmpty(value))
-        {
-            return true;
-        }
-
-        foreach (var candidate in Enum.GetValues<OrderStatus>())
-        {
-            if (Of(candidate) == value)
-            {
-                status = candidate;
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    public static InsuranceType? ParseInsuranceType(string? value) => value switch
-    {
-        "employee" => InsuranceType.Employee,
-        "resident" => InsuranceType.Resident,
-        _ => null,
-    };
-
-    public static VoucherStatus? ParseVoucherStatus(string? value) => value switch
-    {
-        "active" => VoucherStatus.Active,
-        "suspended" => VoucherStatus.Suspended,
-        "revoked" => VoucherStatus.Revoked,
-        _ => null,
-    };
-
-    public static ItemCategory? ParseCategory(string? value) => value switch
-    {
-        "A" or "a" => ItemCategory.A,
-        "B" or "b" => ItemCategory.B,
-        "C" or "c" => ItemCategory.C,
-        _ => null,
-    };
-}

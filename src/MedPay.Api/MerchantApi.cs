@@ -68,7 +68,7 @@ public static class MerchantApi
             return Problems.For(ErrorCodes.InvalidDay, "day must be a date as YYYY-MM-DD.");
         }
 
-        if (!Names.TryParseOrderStatus(status, out var filter))
+        if (!WireNames.TryParseOrderStatus(status, out var filter))
         {
             return Problems.For(ErrorCodes.InvalidRequest, "status must be an order status such as settled or partially_refunded.");
         }

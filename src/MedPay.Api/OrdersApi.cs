@@ -84,7 +84,7 @@ public static class OrdersApi
                 return missingField;
             }
 
-            if (Names.ParseCategory(item.Category) is not { } category)
+            if (WireNames.ParseCategory(item.Category) is not { } category)
             {
                 return Problems.For(ErrorCodes.UnknownCategory, $"items[{i}].category must be A, B or C.");
             }

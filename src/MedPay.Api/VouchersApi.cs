@@ -58,7 +58,7 @@ public static class VouchersApi
         }
 
         InsuranceType? type = null;
-        if (body.InsuranceType is not null && (type = Names.ParseInsuranceType(body.InsuranceType)) is null)
+        if (body.InsuranceType is not null && (type = WireNames.ParseInsuranceType(body.InsuranceType)) is null)
         {
             return Problems.For(ErrorCodes.InvalidInsuranceType, "insuranceType must be employee or resident.");
         }
@@ -137,7 +137,7 @@ public static class VouchersApi
             return problem;
         }
 
-        if (Names.ParseVoucherStatus(body!.Status) is not { } status)
+        if (WireNames.ParseVoucherStatus(body!.Status) is not { } status)
         {
             return Problems.For(ErrorCodes.InvalidRequest, "status must be active, suspended or revoked.");
         }
@@ -156,7 +156,7 @@ public static class VouchersApi
             return VoucherNotFound();
         }
 
-        if (!Names.TryParseOrderStatus(status, out var filter))
+        if (!WireNames.TryParseOrderStatus(status, out var filter))
         {
             return Problems.For(ErrorCodes.InvalidRequest, "status must be an order status such as settled or partially_refunded.");
         }

@@ -3,6 +3,7 @@ namespace MedPay.Contracts;
 /// <summary>
 /// An HTTP response as first sent, kept so that a repeat of the request gets it unchanged. The API encrypts the body
 /// before it leaves for the cluster (<see cref="BodyProtected"/>), so the grain and its storage only hold ciphertext;
+
 /// records written before that carry the plain body and <c>BodyProtected = false</c>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.StoredResponse")]
@@ -30,19 +31,3 @@ public enum IdempotencyOutcome
 public sealed record IdempotencyDecision(
     [property: Id(0)] IdempotencyOutcome Outcome,
     [property: Id(1)] StoredResponse? Response);
-
-/// <summary>One idempotency key of one caller, keyed by a hash of the caller, the route and the key.</summary>
-public interface IIdempotencyGrain : IGrainWithStringKey
-{
-    /// <summary>
-    /// Claims the key for <paramref name="attempt"/> if no live response is stored and no other attempt holds it. The
-    /// claim lives in the activation's memory only: it ends with the activation, and nothing is written for it.
-    /// </summary>
-    Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt);
-
-    /// <summary>Stores the response of the attempt that holds the claim; an attempt that does not hold it (any more) is ignored.</summary>
-    Task CompleteAsync(Guid attempt, StoredResponse response);
-
-    /// <summary>Gives the key back after a response that must not be replayed (a refusal or a 5xx: the request may be retried). Writes nothing.</summary>
-    Task AbandonAsync(Guid attempt);
-}

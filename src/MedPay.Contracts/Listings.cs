@@ -24,26 +24,6 @@ public sealed record OrderPage(
     [property: Id(0)] ImmutableArray<OrderSummary> Orders,
     [property: Id(1)] string? NextPageToken);
 
-/// <summary>
-/// One shard of an order index: the orders of one user, or of one merchant on one day (split over
-/// <see cref="OrderIndexKeys.MerchantShards"/> shards by order id), so that no index grain is on every order's path.
-/// </summary>
-public interface IOrderIndexGrain : IGrainWithStringKey
-{
-    /// <summary>Adds the order's line, at its creation (the newer <see cref="OrderSummary.UpdatedAt"/> wins; an identical line writes nothing).</summary>
-    Task UpsertAsync(OrderSummary summary);
-
-    /// <summary>Every line: this grain's own and, on a merchant-day shard or a user's index, those of all its segments.</summary>
-    Task<ImmutableArray<OrderSummary>> ListAsync();
-
-    /// <summary>
-    /// On a merchant-day shard or a user's index: the segment a new order's line is to live in. A segment holds a bounded number of lines,
-    /// so that a busy day never makes one state record that every write rewrites whole (and that Azure Table storage
-    /// would refuse past 1 MB). The order keeps its segment number and sends its line there.
-    /// </summary>
-    Task<int> AssignSegmentAsync();
-}
-
 public static class OrderIndexKeys
 {
     public const int MerchantShards = 32;
@@ -152,19 +132,3 @@ public sealed record PlatformDayReconciliation(
     [property: Id(3)] StatementTotals? StatedSettled,
     [property: Id(4)] StatementTotals? StatedRefunded,
     [property: Id(5)] ImmutableArray<ReconciliationMismatch> Mismatches);
-
-/// <summary>Reads across the indexes: listings and statements. A stateless worker, so reads scale out.</summary>
-public interface IOrderQueryGrain : IGrainWithIntegerKey
-{
-    /// <summary>A user's orders, newest first.</summary>
-    Task<OrderPage> ListForUserAsync(string userId, OrderStatus? status, string? pageToken, int pageSize);
-
-    /// <summary>A merchant's orders created on <paramref name="day"/> (UTC), newest first.</summary>
-    Task<OrderPage> ListForMerchantAsync(string merchantId, DateOnly day, OrderStatus? status, string? pageToken, int pageSize);
-
-    /// <summary>The merchant's statement for the orders created on <paramref name="day"/> (UTC), checked against the platform's statement.</summary>
-    Task<Reconciliation> ReconcileAsync(string merchantId, DateOnly day);
-
-    /// <summary>The platform's whole statement of <paramref name="day"/> (UTC) checked against every merchant's records.</summary>
-    Task<PlatformDayReconciliation> ReconcilePlatformDayAsync(DateOnly day);
-}

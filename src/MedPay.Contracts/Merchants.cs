@@ -47,34 +47,3 @@ public sealed record CallbackTarget(
         return true;
     }
 }
-
-/// <summary>A medical service provider, keyed by merchant id: registration, credentials, callback address.</summary>
-public interface IMerchantGrain : IGrainWithStringKey
-{
-    Task<Result<MerchantCredentials>> RegisterAsync(RegisterMerchantCommand command);
-
-    /// <summary>Issues a new API key and webhook secret; the old ones stop working at once.</summary>
-    Task<Result<MerchantCredentials>> RotateCredentialsAsync();
-
-    Task<Result<MerchantView>> SetCallbackAsync(string? callbackUrl);
-
-    Task<Result<MerchantView>> GetAsync();
-
-    /// <summary>Whether <paramref name="apiKey"/> is this merchant's current key (compared as hashes, in constant time).</summary>
-    Task<bool> VerifyAsync(string apiKey);
-
-    Task<CallbackTarget?> GetCallbackTargetAsync();
-}
-
-/// <summary>
-/// Every registered merchant's id, in one record (key 0): written once per registration (rare), read by the operators'
-/// daily check against the platform's statement. Never on the payment path.
-/// </summary>
-public interface IMerchantRegistryGrain : IGrainWithIntegerKey
-{
-    /// <summary>Adds the merchant (a repeat writes nothing).</summary>
-    Task AddAsync(string merchantId);
-
-    [Orleans.Concurrency.AlwaysInterleave]
-    Task<System.Collections.Immutable.ImmutableArray<string>> ListAsync();
-}

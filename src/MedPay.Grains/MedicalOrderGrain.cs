@@ -697,7 +697,7 @@ public sealed class MedicalOrderGrain(
             merchantId = s.Command!.MerchantId,
             merchantOrderNo = s.Command.MerchantOrderNo,
             userId = s.Command.UserId,
-            status = WireName(s.Status),
+            status = WireNames.Of(s.Status),
             totalFen = s.TotalFen,
             split = s.Split is null ? null : new { fundFen = s.Split.FundFen, personalAccountFen = s.Split.PersonalAccountFen, cashFen = s.Split.CashFen },
             settlementId = s.SettlementId,
@@ -710,7 +710,7 @@ public sealed class MedicalOrderGrain(
             amountFen = refund.AmountFen,
             split = new { fundFen = refund.Split.FundFen, personalAccountFen = refund.Split.PersonalAccountFen, cashFen = refund.Split.CashFen },
             platformRefundRef = refund.PlatformRefundRef,
-            status = WireName(refund.Status),
+            status = WireNames.Of(refund.Status),
             failure = refund.Failure is null ? null : new { code = refund.Failure.Code, message = refund.Failure.Message },
         },
     }, Json);
@@ -886,16 +886,7 @@ public sealed class MedicalOrderGrain(
         NotificationsDropped = s.DeliveriesDropped,
     };
 
-    private static string Describe(OrderStatus status) => WireName(status).Replace('_', ' ');
-
-    private static string WireName(OrderStatus status) => status switch
-    {
-        OrderStatus.PartiallyRefunded => "partially_refunded",
-        OrderStatus.ManualReview => "manual_review",
-        _ => status.ToString().ToLowerInvariant(),
-    };
-
-    private static string WireName(RefundStatus status) => status == RefundStatus.ManualReview ? "manual_review" : status.ToString().ToLowerInvariant();
+    private static string Describe(OrderStatus status) => WireNames.Of(status).Replace('_', ' ');
 
     private static Failure NotFound() => Contracts.NotFound.Order;
 }

@@ -157,20 +157,16 @@ public static class ReconciliationBuilder
     public static string ToCsv(Reconciliation r) => ReconciliationCsv.Write(r);
 
 
-    internal static string Describe(OrderView order) => order.Split is null ? Name(order.Status) : $"{Name(order.Status)}, {Describe(order.Split)}";
+    internal static string Describe(OrderView order) => order.Split is null ? WireNames.Of(order.Status) : $"{WireNames.Of(order.Status)}, {Describe(order.Split)}";
 
-    internal static string Describe(RefundView refund) => $"{Name(refund.Status)}, {Describe(refund.Split)}";
+    internal static string Describe(RefundView refund) => $"{WireNames.Of(refund.Status)}, {Describe(refund.Split)}";
 
-    internal static string Describe(SettlementRecord record) => $"{Name(record.Status)}, {Describe(record.Request.Split)}";
+    internal static string Describe(SettlementRecord record) => $"{WireNames.Of(record.Status)}, {Describe(record.Request.Split)}";
 
-    internal static string Describe(RefundRecord record) => $"{Name(record.Status)}, {Describe(record.Request.Split)}";
+    internal static string Describe(RefundRecord record) => $"{WireNames.Of(record.Status)}, {Describe(record.Request.Split)}";
 
     private static string Describe(Failure? failure) => failure is null ? "no reason recorded" : $"{failure.Code}: {failure.Message}";
 
     internal static string Describe(Split? split) =>
         split is null ? "no split" : string.Create(CultureInfo.InvariantCulture, $"fund {split.FundFen} / personal {split.PersonalAccountFen} / cash {split.CashFen} fen");
-
-    /// <summary>Status names as the API spells them (snake_case).</summary>
-    private static string Name<T>(T status) where T : struct, Enum =>
-        string.Concat(status.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? $"_{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}"));
 }

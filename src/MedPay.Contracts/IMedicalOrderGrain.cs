@@ -1,0 +1,42 @@
+using Orleans.Concurrency;
+
+namespace MedPay.Contracts;
+
+/// <summary>A medical service order, keyed by <c>{merchantId}~{merchantOrderNo}</c>: the coordinator of its payment.</summary>
+public interface IMedicalOrderGrain : IGrainWithStringKey
+{
+    Task<Result<CreateOrderResult>> CreateAsync(CreateOrderCommand command);
+
+    [AlwaysInterleave]
+    Task<Result<OrderView>> GetAsync();
+
+    Task<Result<PaymentResult>> PayAsync(PayOrderCommand command);
+
+    /// <summary>Refunds part or all of a paid order. Idempotent by refund id.</summary>
+    Task<Result<RefundView>> RefundAsync(RefundCommand command);
+
+    /// <summary>Cancels an unpaid order. Cancelling a cancelled order returns it.</summary>
+    Task<Result<OrderView>> CancelAsync(string reason);
+
+    /// <summary>Asked by the sweep of the merchant's index: expire the order if it is still unpaid past its time.</summary>
+    [OneWay]
+    Task ExpireIfUnpaidAsync();
+
+    /// <summary>
+    /// Asked by the sweep of the merchant's index: expires the order if it is still unpaid past its time, and answers the
+    /// status it is in afterwards (null: no such order). Any status but created is final for the sweep: an order never
+    /// goes back to created, so its line need not be asked again.
+    /// </summary>
+    Task<OrderStatus?> ExpireIfDueAsync();
+
+    /// <summary>
+    /// The order's listing line as it is durably now: its status, split, refunded amount and last change. Listings read it
+    /// live, since the indexes keep only what is fixed at creation. Null for an order that does not exist.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<OrderSummary?> GetSummaryAsync();
+
+    /// <summary>Asked by the voucher about a reservation held too long: finish the payment, or give the reservation back.</summary>
+    [OneWay]
+    Task ReconcileAsync();
+}

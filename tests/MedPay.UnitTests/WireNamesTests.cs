@@ -1,0 +1,26 @@
+using MedPay.Contracts;
+
+namespace MedPay.UnitTests;
+
+/// <summary>Every status has one stable snake_case wire name, the same in the API, the notifications and the statements.</summary>
+public sealed class WireNamesTests
+{
+    [Fact]
+    public void Every_status_has_a_distinct_snake_case_name()
+    {
+        AssertNames(Enum.GetValues<OrderStatus>().Select(WireNames.Of));
+        AssertNames(Enum.GetValues<RefundStatus>().Select(WireNames.Of));
+        AssertNames(Enum.GetValues<SettlementStatus>().Select(WireNames.Of));
+        AssertNames(Enum.GetValues<VoucherStatus>().Select(WireNames.Of));
+        AssertNames(Enum.GetValues<NotificationStatus>().Select(WireNames.Of));
+        Assert.Equal("partially_refunded", WireNames.Of(OrderStatus.PartiallyRefunded));
+        Assert.Equal("manual_review", WireNames.Of(RefundStatus.ManualReview));
+    }
+
+    private static void AssertNames(IEnumerable<string> names)
+    {
+        var all = names.ToList();
+        Assert.Equal(all.Count, all.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(all, n => Assert.Matches("^[a-z]+(_[a-z]+)*$", n));
+    }
+}
