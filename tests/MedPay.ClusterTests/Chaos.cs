@@ -3,10 +3,7 @@ using System.Diagnostics;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 using MedPay.Platform;
-using MedPay.Platform.Remote;
 using MedPay.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MedPay.ClusterTests;
 
@@ -512,11 +509,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
     /// <summary>The platform's own daily statements list exactly this run's settlements and refunds, with MedPay's amounts.</summary>
     private async Task CheckStatementsAsync(Dictionary<string, OrderView> orders)
     {
-        var platform = new ServiceCollection()
-            .AddLogging()
-            .AddRemotePlatform(new ConfigurationBuilder().AddInMemoryCollection(_sandbox.SiloSettings).Build())
-            .BuildServiceProvider()
-            .GetRequiredService<IInsurancePlatform>();
+        var platform = _sandbox.Platform();
         var first = DateOnly.FromDateTime(orders.Values.Min(o => o.CreatedAt).UtcDateTime);
         var lines = new List<PlatformStatementLine>();
         for (var day = first; day <= DateOnly.FromDateTime(DateTime.UtcNow); day = day.AddDays(1))

@@ -1,9 +1,6 @@
 using MedPay.Contracts;
 using MedPay.Platform;
 using MedPay.Platform.Protocol;
-using MedPay.Platform.Remote;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MedPay.ClusterTests;
 
@@ -40,11 +37,7 @@ public sealed class SandboxProcessTests(ClusterFixture fixture)
     [Fact]
     public async Task The_platform_refuses_a_request_not_signed_by_MedPays_key_and_records_nothing()
     {
-        var settings = TestWorld.SandboxProcess.SiloSettings;
-        settings["MedPay:Platform:SigningKey"] = Sm2Key.Generate().PrivateKeyHex;
-        var impostor = new ServiceCollection().AddLogging()
-            .AddRemotePlatform(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-            .BuildServiceProvider().GetRequiredService<IInsurancePlatform>();
+        var impostor = TestWorld.SandboxProcess.Platform(new Dictionary<string, string?> { ["MedPay:Platform:SigningKey"] = Sm2Key.Generate().PrivateKeyHex });
         var orderId = TestWorld.Unique("m") + "~no-1";
 
         await Assert.ThrowsAsync<OutcomeUnknownException>(() => impostor.SettleAsync(new(orderId + "~1", orderId, "m-1", "V-1", "330100", 1_200, 300), CancellationToken.None));

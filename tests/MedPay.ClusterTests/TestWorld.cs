@@ -2,10 +2,7 @@ using System.Collections.Concurrent;
 using MedPay.Grains;
 using MedPay.Grains.Domain;
 using MedPay.Platform;
-using MedPay.Platform.Remote;
 using MedPay.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 
 namespace MedPay.ClusterTests;
@@ -37,11 +34,7 @@ public static class TestWorld
     public static ISandboxControl Sandbox => SandboxProcess.Admin;
 
     /// <summary>The sandbox platform reached as the silos reach it: signed envelopes over HTTP.</summary>
-    public static IInsurancePlatform Platform => _platform ??= new ServiceCollection()
-        .AddLogging()
-        .AddRemotePlatform(new ConfigurationBuilder().AddInMemoryCollection(SandboxProcess.SiloSettings).Build())
-        .BuildServiceProvider()
-        .GetRequiredService<IInsurancePlatform>();
+    public static IInsurancePlatform Platform => _platform ??= SandboxProcess.Platform();
 
     public static async Task<SandboxProcess> EnsureSandboxAsync()
     {

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using MedPay.Platform;
 using MedPay.Platform.Remote;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MedPay.Testing;
 
@@ -46,6 +48,25 @@ public sealed class SandboxProcess : IAsyncDisposable
         ["MedPay:Platform:SigningKey"] = RemotePlatformOptions.DevelopmentKeys.MedPaySigningKey,
         ["MedPay:Platform:PlatformPublicKey"] = RemotePlatformOptions.DevelopmentKeys.SandboxPublicKey,
     };
+
+    /// <summary>
+    /// The sandbox platform reached as a silo reaches it (signed envelopes over HTTP), with <paramref name="overrides"/>
+    /// of <see cref="SiloSettings"/> (another signing key, say).
+    /// </summary>
+    public IInsurancePlatform Platform(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = SiloSettings;
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return new ServiceCollection()
+            .AddLogging()
+            .AddRemotePlatform(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .BuildServiceProvider()
+            .GetRequiredService<IInsurancePlatform>();
+    }
 
     public static async Task<SandboxProcess> StartAsync(string connectionString)
     {
