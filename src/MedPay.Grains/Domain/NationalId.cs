@@ -13,7 +13,7 @@ public static class NationalId
     {
         if (nationalId is null || nationalId.Length != 18)
         {
-            return Invalid("must be 18 characters");
+            return Invalid("it must be 18 characters");
         }
 
         for (var i = 0; i < 17; i++)
@@ -60,5 +60,5 @@ public static class NationalId
     /// <summary>The city-level division of the ID's 6-digit region code: <c>330106</c> → <c>330100</c>.</summary>
     public static string CityCode(string nationalId) => string.Concat(nationalId.AsSpan(0, 4), "00");
 
-    private static Failure Invalid(string why) => new(ErrorCodes.InvalidNationalId, $"The national ID is not valid: it {why}.");
+    private static Failure Invalid(string why) => new(ErrorCodes.InvalidNationalId, $"The national ID is not valid: {why}.");
 }
