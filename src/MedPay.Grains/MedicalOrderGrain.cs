@@ -395,12 +395,7 @@ public sealed class MedicalOrderGrain(
 
         var now = clock.UtcNow;
         var refund = new RefundView(command.RefundId, command.AmountFen, command.Reason, RefundStatus.Pending, split, $"{OrderId}{OrderIds.Separator}refund-{command.RefundId}", null, null, now, null);
-        await SaveAsync(current with
-        {
-            Refunds = current.Refunds.Add(refund),
-            UpdatedAt = now,
-            History = current.History.Add(new(now, current.Status, $"refund {refund.RefundId} of {refund.AmountFen} fen requested: {command.Reason}")),
-        });
+        await SaveAsync(Noted($"refund {refund.RefundId} of {refund.AmountFen} fen requested: {command.Reason}", s => s with { Refunds = s.Refunds.Add(refund) }, now));
         await UpdateReminderAsync();
         await hooks.AtAsync(FlowStep.BeforeRefund, OrderId);
         return await DriveRefundAsync(refund);
@@ -663,26 +658,23 @@ public sealed class MedicalOrderGrain(
     /// <summary>The order's state moved to <paramref name="to"/>, with the history entry; not yet written.</summary>
     private OrderState Moved(OrderStatus to, string cause, Func<OrderState, OrderState> change)
     {
-        var current = state.State;
-        OrderTransitions.EnsureCanMove(current.Status, to);
-        var now = clock.UtcNow;
-        return change(current) with
-        {
-            Status = to,
-            UpdatedAt = now,
-            History = current.History.Add(new(now, to, cause)),
-        };
+        OrderTransitions.EnsureCanMove(state.State.Status, to);
+        return WithEntry(to, cause, change, clock.UtcNow);
     }
 
     /// <summary>The order's state with a change and its history entry, in the status it is in; not yet written.</summary>
-    private OrderState Noted(string cause, Func<OrderState, OrderState> change)
+    private OrderState Noted(string cause, Func<OrderState, OrderState> change, DateTimeOffset? at = null) =>
+        WithEntry(state.State.Status, cause, change, at ?? clock.UtcNow);
+
+    /// <summary>The order's state with a change, in <paramref name="status"/>, and the history entry that says why.</summary>
+    private OrderState WithEntry(OrderStatus status, string cause, Func<OrderState, OrderState> change, DateTimeOffset now)
     {
         var current = state.State;
-        var now = clock.UtcNow;
         return change(current) with
         {
+            Status = status,
             UpdatedAt = now,
-            History = current.History.Add(new(now, current.Status, cause)),
+            History = current.History.Add(new(now, status, cause)),
         };
     }
 

@@ -9,7 +9,8 @@ namespace MedPay.Sandbox;
 /// <summary>
 /// The sandbox's records in Azure tables (Azurite on a developer machine): one entity per (id, kind), inserted only if
 /// absent, so a settlement id is recorded at most once however many requests race for it and whichever sandbox
-/// process answers; reversals replace the entity under its ETag. Every request is counted in a second table.
+/// process answers; reversals replace the entity under its ETag. Every request is counted in a second table. Ids are
+/// letters, digits and <c>_ - ~ . |</c>, all allowed in a table key, so they are the keys as they are.
 /// </summary>
 public sealed class TableLedger(TableClient records, TableClient requests) : ISandboxLedger
 {
@@ -24,7 +25,7 @@ public sealed class TableLedger(TableClient records, TableClient requests) : ISa
 
     public async Task<PlatformRecord?> FindAsync(PlatformRecordKind kind, string id, CancellationToken cancellationToken)
     {
-        var found = await records.GetEntityIfExistsAsync<TableEntity>(Key(id), kind.ToString(), cancellationToken: cancellationToken);
+        var found = await records.GetEntityIfExistsAsync<TableEntity>(id, kind.ToString(), cancellationToken: cancellationToken);
         return found.HasValue ? FromEntity(found.Value!) : null;
     }
 
@@ -45,7 +46,7 @@ public sealed class TableLedger(TableClient records, TableClient requests) : ISa
     {
         while (true)
         {
-            var found = await records.GetEntityIfExistsAsync<TableEntity>(Key(settlementId), nameof(PlatformRecordKind.Settlement), cancellationToken: cancellationToken);
+            var found = await records.GetEntityIfExistsAsync<TableEntity>(settlementId, nameof(PlatformRecordKind.Settlement), cancellationToken: cancellationToken);
             if (!found.HasValue || FromEntity(found.Value!) is not { Outcome: PlatformOutcome.Succeeded or PlatformOutcome.Reversed } known)
             {
                 return null;
@@ -70,12 +71,12 @@ public sealed class TableLedger(TableClient records, TableClient requests) : ISa
     }
 
     public async Task CountRequestAsync(PlatformRecordKind kind, string id, CancellationToken cancellationToken) =>
-        await requests.AddEntityAsync(new TableEntity(Key($"{kind}|{id}"), Guid.NewGuid().ToString("N")), cancellationToken);
+        await requests.AddEntityAsync(new TableEntity($"{kind}|{id}", Guid.NewGuid().ToString("N")), cancellationToken);
 
     public async Task<int> RequestsAsync(PlatformRecordKind kind, string id, CancellationToken cancellationToken)
     {
         var count = 0;
-        await foreach (var _ in requests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Key($"{kind}|{id}")}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        await foreach (var _ in requests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {$"{kind}|{id}"}"), select: ["RowKey"], cancellationToken: cancellationToken))
         {
             count++;
         }
@@ -103,10 +104,7 @@ public sealed class TableLedger(TableClient records, TableClient requests) : ISa
 
     private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>Ids are letters, digits and <c>_ - ~ . |</c>: all allowed in a table key.</summary>
-    private static string Key(string id) => id;
-
-    private static TableEntity ToEntity(PlatformRecord r) => new(Key(r.Id), r.Kind.ToString())
+    private static TableEntity ToEntity(PlatformRecord r) => new(r.Id, r.Kind.ToString())
     {
         ["OrderId"] = r.OrderId,
         ["MerchantId"] = r.MerchantId,
