@@ -36,6 +36,14 @@ public interface IMedicalOrderGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<OrderSummary?> GetSummaryAsync();
 
+    /// <summary>
+    /// The record of the order's settlement exchange with the platform and the cash channel, kept in the order's own
+    /// state since it is written with the outcome (durably now; null if the order never reached the platform, or was paid
+    /// before orders kept it: then the payment-gateway grain keyed by the settlement id holds it).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<SettlementRecord?> GetSettlementAsync();
+
     /// <summary>Asked by the voucher about a reservation held too long: finish the payment, or give the reservation back.</summary>
     [OneWay]
     Task ReconcileAsync();

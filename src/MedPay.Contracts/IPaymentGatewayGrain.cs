@@ -2,15 +2,13 @@ using Orleans.Concurrency;
 
 namespace MedPay.Contracts;
 
-/// <summary>One settlement exchange with the platform, keyed by settlement id. Idempotent: a repeat returns the recorded outcome.</summary>
+/// <summary>
+/// One refund exchange with the platform and the cash channel, keyed by the refund's settlement id. Idempotent: a repeat
+/// returns the recorded outcome. Settlement records are kept by the orders; this grain answers those it wrote before.
+/// </summary>
 public interface IPaymentGatewayGrain : IGrainWithStringKey
 {
-    /// <param name="mayHaveSent">
-    /// False only on the first attempt right after the order recorded its intent; then no earlier request can exist and
-    /// the gateway need not write an intent of its own. True on every resume: the gateway asks the platform before it sends.
-    /// </param>
-    Task<SettlementRecord> SettleAsync(SettlementRequest request, bool mayHaveSent);
-
+    /// <summary>The settlement record this grain wrote for an order paid before orders kept their own; null for any other.</summary>
     [AlwaysInterleave]
     Task<SettlementRecord?> GetAsync();
 

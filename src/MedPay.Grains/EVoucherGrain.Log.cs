@@ -20,4 +20,10 @@ public sealed partial class EVoucherGrain
 
     [LoggerMessage(LogLevel.Information, "E-voucher of user {UserId} is now {Status}: {Reason}")]
     private static partial void LogStatusChanged(ILogger logger, [PersonalData] string userId, VoucherStatus status, [Secret] string reason);
+
+    [LoggerMessage(LogLevel.Warning, "E-voucher of user {UserId}: its latest commits could not be written at deactivation; its reservations check commits them again")]
+    private static partial void LogCommitsNotWritten(ILogger logger, Exception exception, [PersonalData] string userId);
+
+    [LoggerMessage(LogLevel.Warning, "E-voucher of user {UserId}: order {OrderId} of a held reservation could not be asked at activation; the reservations check asks again")]
+    private static partial void LogOrderNotAsked(ILogger logger, Exception exception, [PersonalData] string userId, string orderId);
 }

@@ -76,9 +76,54 @@ public sealed partial class EVoucherGrain(
     /// <summary>Whether this activation has made sure the reservations reminder exists.</summary>
     private bool _watching;
 
+    /// <summary>
+    /// Commits applied in memory and not yet written. A commit only records what the order's outcome already holds
+    /// durably, so it rides on the voucher's next write (usually the next payment's reservation), or is written by the
+    /// reservations reminder or at deactivation. If it is lost, storage still holds the reservation, and the reminder's
+    /// check asks the order, which commits it again: what is left to spend is right at every moment.
+    /// </summary>
+    private bool _unwrittenCommits;
+
     private string UserId => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        RemoveLegacyIdentity();
+        if (!state.State.Reservations.IsEmpty)
+        {
+            await CommitSettledAsync();
+        }
+    }
+
+    /// <summary>
+    /// Commits, in memory, the reservations whose orders have durably settled: commits lost with an activation (a crash,
+    /// a failed write) are made again before this activation answers anything, instead of at the reminder's next check.
+    /// Orders still paying, or whose outcome is not final, are left to the reminder's check.
+    /// </summary>
+    private async Task CommitSettledAsync()
+    {
+        foreach (var held in state.State.Reservations.Values.ToList())
+        {
+            OrderSummary? order;
+            try
+            {
+                order = await GrainFactory.GetGrain<IMedicalOrderGrain>(held.OrderId).GetSummaryAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The reminder's check asks again.
+                LogOrderNotAsked(logger, e, UserId, held.OrderId);
+                continue;
+            }
+
+            if (order?.Status is OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded)
+            {
+                await CommitOnceAsync(held.OrderId);
+            }
+        }
+    }
+
+    private void RemoveLegacyIdentity()
     {
         // A voucher opened before identity protection carries unkeyed hashes and the 6 + 4 mask: they are dropped from
         // memory now, so the next write of this voucher no longer holds them (nothing stronger can replace them: the ID
@@ -92,8 +137,22 @@ public sealed partial class EVoucherGrain(
                 NationalIdMasked = legacy.NationalIdMasked.Length == 18 ? NationalId.Mask(legacy.NationalIdMasked) : legacy.NationalIdMasked,
             };
         }
+    }
 
-        return Task.CompletedTask;
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unwrittenCommits)
+        {
+            try
+            {
+                await WriteAsync(state.State);
+            }
+            catch (Exception e)
+            {
+                // Not lost: the reservations are still in storage, and the reminder's check commits them again.
+                LogCommitsNotWritten(logger, e, UserId);
+            }
+        }
     }
 
     public Task<Result<OpenVoucherResult>> OpenAsync(OpenVoucherCommand command) => state.DecideAsync(() => OpenOnceAsync(command));
@@ -174,7 +233,7 @@ public sealed partial class EVoucherGrain(
             OpenedAt = now,
             ConsentKey = RandomNumberGenerator.GetBytes(32),
         };
-        await state.SaveAsync(opened, this);
+        await WriteAsync(opened);
         LogOpened(logger, opened.VoucherNo, UserId, opened.InsuredRegion);
         return new OpenVoucherResult(View(opened), Opened: true);
     }
@@ -229,7 +288,7 @@ public sealed partial class EVoucherGrain(
         if (state.State.ConsentKey is null)
         {
             // A voucher opened before consent codes were signed gets its key once.
-            await state.SaveAsync(state.State with { ConsentKey = RandomNumberGenerator.GetBytes(32) }, this);
+            await WriteAsync(state.State with { ConsentKey = RandomNumberGenerator.GetBytes(32) });
         }
 
         // Nothing to write: the code carries the consent, signed with the voucher's key.
@@ -310,14 +369,14 @@ public sealed partial class EVoucherGrain(
         }
 
         var reservation = new Reservation(command.OrderId, command.SettlementId, computed.Split, computed.DeductibleAppliedFen, current.VoucherNo, current.InsuredRegion, current.InsuranceType, now, codeHash);
-        await state.SaveAsync(current with
+        await WriteAsync(current with
         {
             // Used consents are kept until they expire; after that the code answers "expired" by itself.
             Authorizations = current.Authorizations.RemoveRange(current.Authorizations.Where(a => a.Value.ExpiresAt <= now).Select(a => a.Key)).SetItem(
                 codeHash,
                 new StoredAuthorization(command.MerchantId, auth.MaxAmountFen, command.MerchantOrderNo, auth.IssuedAt, auth.ExpiresAt, command.OrderId)),
             Reservations = current.Reservations.Add(command.OrderId, reservation),
-        }, this);
+        });
         await WatchReservationsAsync();
         return reservation;
     }
@@ -331,6 +390,12 @@ public sealed partial class EVoucherGrain(
         if (reminderName != ReservationsReminder)
         {
             return;
+        }
+
+        if (_unwrittenCommits)
+        {
+            // The reservations in storage are what keeps this reminder going: they are brought up to date first.
+            await state.DecideAsync(() => WriteAsync(state.State));
         }
 
         var current = state.State;
@@ -367,16 +432,17 @@ public sealed partial class EVoucherGrain(
 
     public Task CommitAsync(string orderId) => state.DecideAsync(() => CommitOnceAsync(orderId));
 
-    private async Task CommitOnceAsync(string orderId)
+    /// <summary>Applies the commit in memory; it is written with the voucher's next write (see <see cref="_unwrittenCommits"/>).</summary>
+    private Task CommitOnceAsync(string orderId)
     {
         var current = state.State;
         if (!current.Reservations.TryGetValue(orderId, out var reservation))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var year = ForYear(current.Accumulators, clock.UtcNow.Year);
-        await state.SaveAsync(current with
+        state.State = current with
         {
             BalanceFen = current.BalanceFen - reservation.Split.PersonalAccountFen,
             Accumulators = year with
@@ -386,7 +452,16 @@ public sealed partial class EVoucherGrain(
             },
             Reservations = current.Reservations.Remove(orderId),
             Committed = KeepRecent(current.Committed.SetItem(orderId, reservation)),
-        }, this);
+        };
+        _unwrittenCommits = true;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Writes the voucher's next state, and with it any commits not yet written.</summary>
+    private async Task WriteAsync(VoucherState next)
+    {
+        await state.SaveAsync(next, this);
+        _unwrittenCommits = false;
     }
 
     public Task ReleaseAsync(string orderId) => state.DecideAsync(() => ReleaseOnceAsync(orderId));
@@ -401,7 +476,7 @@ public sealed partial class EVoucherGrain(
 
         // Nothing was paid: the consent is given back too (its record of use goes), so the voucher is exactly as it was.
         var used = current.Authorizations.Where(a => a.Value.UsedByOrderId == orderId).Select(a => a.Key);
-        await state.SaveAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = current.Authorizations.RemoveRange(used) }, this);
+        await WriteAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = current.Authorizations.RemoveRange(used) });
     }
 
     public Task CreditRefundAsync(string orderId, string refundId, Split split) => state.DecideAsync(async () =>
@@ -414,12 +489,12 @@ public sealed partial class EVoucherGrain(
         }
 
         var year = ForYear(current.Accumulators, clock.UtcNow.Year);
-        await state.SaveAsync(current with
+        await WriteAsync(current with
         {
             BalanceFen = current.BalanceFen + split.PersonalAccountFen,
             Accumulators = year with { FundPaidFen = Math.Max(0, year.FundPaidFen - split.FundFen) },
             Refunds = current.Refunds.Add(key, split),
-        }, this);
+        });
     });
 
     public Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason) => state.DecideAsync(() => SetStatusOnceAsync(status, reason));
@@ -444,7 +519,7 @@ public sealed partial class EVoucherGrain(
 
         if (current.Status != status)
         {
-            await state.SaveAsync(current with { Status = status }, this);
+            await WriteAsync(current with { Status = status });
             LogStatusChanged(logger, UserId, status, reason);
         }
 

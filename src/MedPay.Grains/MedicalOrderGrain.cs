@@ -56,6 +56,11 @@ public sealed record OrderState
     [Id(19)] public int DeliveriesDropped { get; init; }
     /// <summary>History entries dropped to keep <see cref="History"/> at <see cref="OrderOptions.MaxHistoryEntries"/> (the first entry is always kept).</summary>
     [Id(20)] public int HistoryDropped { get; init; }
+    /// <summary>
+    /// The settlement exchange's record (platform and cash references, calls sent), written with the outcome, or with
+    /// "paying" when the outcome is unknown, so that a resume carries on from it. Null for orders paid before orders kept it.
+    /// </summary>
+    [Id(21)] public SettlementRecord? Settlement { get; init; }
 }
 
 /// <summary>
@@ -71,6 +76,7 @@ public sealed class MedicalOrderGrain(
     [PersistentState("order", MedPayGrainServices.StorageName)] IPersistentState<OrderState> state,
     IClock clock,
     IPaymentFlowHooks hooks,
+    PlatformExchange exchange,
     ICallbackSender callbacks,
     IOptions<RecoveryOptions> recovery,
     IOptions<OrderOptions> orderOptions,
@@ -140,6 +146,8 @@ public sealed class MedicalOrderGrain(
 
         return Task.FromResult<OrderSummary?>(Summary(_durable));
     }
+
+    public Task<SettlementRecord?> GetSettlementAsync() => Task.FromResult(_durable.Settlement);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -538,17 +546,28 @@ public sealed class MedicalOrderGrain(
         }
     }
 
+    /// <summary>
+    /// Drives the settlement to its outcome and records it, with the exchange's record, in one write. The platform and
+    /// the cash channel keep every settlement by id, so a crash before that write loses nothing: the next attempt asks
+    /// them first and finds the same outcome.
+    /// </summary>
     /// <param name="resume">False only for a reservation this request made: nothing can have reached the platform yet.</param>
     private async Task<Result<PaymentResult>> SettleAsync(bool resume)
     {
         var current = state.State;
         var order = current.Command!;
         var voucher = GrainFactory.GetGrain<IEVoucherGrain>(order.UserId);
-        var gateway = GrainFactory.GetGrain<IPaymentGatewayGrain>(current.SettlementId!);
-        var record = await gateway.SettleAsync(new SettlementRequest(
-            current.SettlementId!, OrderId, order.MerchantId, order.UserId, current.VoucherNo!, current.InsuredRegion!, current.Split!), resume);
-        await hooks.AtAsync(FlowStep.AfterSettlement, OrderId);
+        var request = new SettlementRequest(current.SettlementId!, OrderId, order.MerchantId, order.UserId, current.VoucherNo!, current.InsuredRegion!, current.Split!);
+        var record = await SettlementRecordAsync(current, request, resume);
+        if (record.Status is not (SettlementStatus.Succeeded or SettlementStatus.Declined or SettlementStatus.Mismatch))
+        {
+            record = await exchange.SettleAsync(record, mayHaveSent: resume || record.Status != SettlementStatus.Pending);
+            record = record with { UpdatedAt = clock.UtcNow };
+            logger.LogInformation("Settlement {SettlementId} is {Status}", record.SettlementId, record.Status);
+        }
 
+        await hooks.AtAsync(FlowStep.AfterSettlement, OrderId);
+        current = state.State = state.State with { Settlement = record };
         switch (record.Status)
         {
             // The order records the outcome before the voucher lets go of the reservation: until it does, the voucher's
@@ -575,9 +594,10 @@ public sealed class MedicalOrderGrain(
                 }
                 else
                 {
-                    if (_durable.Status != OrderStatus.Paying)
+                    if (_durable.Status != OrderStatus.Paying || _durable.Settlement?.PlatformRef != record.PlatformRef || _durable.Settlement?.CashRef != record.CashRef)
                     {
-                        // The answer is "paying": it is written, and the order's reminder keeps asking.
+                        // The answer is "paying": it is written, with what the exchange got done so far, and the order's
+                        // reminder keeps asking.
                         await SaveAsync(state.State);
                     }
 
@@ -589,6 +609,26 @@ public sealed class MedicalOrderGrain(
 
         await UpdateReminderAsync();
         return Result();
+    }
+
+    /// <summary>
+    /// The settlement's record to carry on from: the order's own; on a resume of a payment started before orders kept
+    /// it, the one the payment-gateway grain wrote; or a new one.
+    /// </summary>
+    private async Task<SettlementRecord> SettlementRecordAsync(OrderState current, SettlementRequest request, bool resume)
+    {
+        var record = current.Settlement;
+        if (record is null && resume)
+        {
+            record = await GrainFactory.GetGrain<IPaymentGatewayGrain>(request.SettlementId).GetAsync();
+        }
+
+        if (record is not null && record.Request != request)
+        {
+            throw new InvalidOperationException($"Settlement {request.SettlementId} was started with another request.");
+        }
+
+        return record ?? new SettlementRecord(request.SettlementId, SettlementStatus.Pending, request, null, null, null, 0, clock.UtcNow);
     }
 
     /// <summary>

@@ -153,12 +153,17 @@ public sealed class OrderQueryGrain(IInsurancePlatform platform, IOptions<Paymen
         // An order that never recorded a settlement id is still checked at the id it would have used: money taken for an
         // order that says it was never paid is exactly what a statement must find.
         var settlementId = order.SettlementId ?? MedicalOrderGrain.SettlementIdFor(order.OrderId);
-        var settlement = GrainFactory.GetGrain<IPaymentGatewayGrain>(settlementId).GetAsync();
+        var settlement = SettlementRecordAsync(order.OrderId, settlementId);
         var refunds = (order.Refunds.IsDefault ? [] : order.Refunds)
             .Select(async refund => (refund, await GrainFactory.GetGrain<IPaymentGatewayGrain>(refund.RefundSettlementId).GetRefundAsync()))
             .ToList();
         return (order.OrderId, new ReconciliationInput(order, await settlement, await Task.WhenAll(refunds)));
     }
+
+    /// <summary>The order's settlement record: its own, or for an order paid before orders kept it, the payment-gateway grain's.</summary>
+    private async Task<SettlementRecord?> SettlementRecordAsync(string orderId, string settlementId) =>
+        await GrainFactory.GetGrain<IMedicalOrderGrain>(orderId).GetSettlementAsync()
+        ?? await GrainFactory.GetGrain<IPaymentGatewayGrain>(settlementId).GetAsync();
 
     /// <summary>Runs <paramref name="read"/> over every item, at most <paramref name="parallelism"/> at once, on this activation's scheduler.</summary>
     private static async Task<TResult[]> ForEachAsync<TItem, TResult>(IReadOnlyList<TItem> items, int parallelism, Func<TItem, Task<TResult>> read)

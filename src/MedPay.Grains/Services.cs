@@ -174,6 +174,7 @@ public static class MedPayGrainServices
             new SystemClock(),
             sp.GetRequiredService<CallbackAddressPolicy>()));
         services.TryAddSingleton<IPaymentFlowHooks, NoFlowHooks>();
+        services.TryAddSingleton<PlatformExchange>();
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));
         services.TryAddSingleton<IClock, SystemClock>();
         services.TryAddSingleton(TimeProvider.System);

@@ -34,13 +34,14 @@ public sealed class ReadAfterPaymentTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_repeat_answered_settled_after_a_failed_commit_has_committed_the_voucher_first()
+    public async Task A_repeat_answered_settled_after_the_commit_was_never_made_has_committed_the_voucher_first()
     {
-        // The order records settled; the voucher's commit then fails, so the first request fails after the outcome.
+        // The order records settled, then its flow dies before it asks the voucher to commit; the voucher, still active,
+        // holds the payment as reserved.
         var (userId, opened, order, code, pause, paying) = await PaymentHeldBeforeCommitAsync();
-        await fixture.Medpay.FailNextWriteAsync(_s.Voucher(userId), "voucher", new IOException("injected storage failure"));
-        pause.Release();
+        pause.Fail();
         await Assert.ThrowsAnyAsync<Exception>(() => paying);
+        Assert.Equal(8_000, (await _s.Voucher(userId).GetAsync()).Value!.ReservedFen);
 
         // The client repeats at once, long before the voucher's own check would commit: the answer waits for the commit.
         var repeat = (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!;
@@ -50,6 +51,36 @@ public sealed class ReadAfterPaymentTests(ClusterFixture fixture)
         Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, voucher.PersonalAccountBalanceFen);
         Assert.Equal(0, voucher.ReservedFen);
         Assert.Equal(1, await TestWorld.Sandbox.RequestsAsync(PlatformRecordKind.Settlement, MedicalOrderGrain.SettlementIdFor(order.OrderId)));
+    }
+
+    [Fact]
+    public async Task A_commit_lost_with_its_activation_is_made_again_before_the_next_activation_answers()
+    {
+        // The voucher commits in memory and writes the commit with its next write; here that write, made when the voucher
+        // is deactivated, fails, so storage still holds the payment as reserved.
+        var (userId, opened, _, _, pause, paying) = await PaymentHeldBeforeCommitAsync();
+        pause.Release();
+        Assert.Equal(OrderStatus.Settled, (await paying).Value!.Status);
+        await fixture.Medpay.FailNextWriteAsync(_s.Voucher(userId), "voucher", new IOException("injected storage failure"));
+        await fixture.Medpay.Cluster.DeactivateAsync(_s.Voucher(userId));
+
+        // The next activation asks the order of the reservation it finds, and commits it before its first answer.
+        var reread = (await _s.Voucher(userId).GetAsync()).Value!;
+        Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, reread.PersonalAccountBalanceFen);
+        Assert.Equal(0, reread.ReservedFen);
+    }
+
+    [Fact]
+    public async Task A_commit_not_yet_written_is_written_when_the_voucher_is_deactivated()
+    {
+        var (userId, opened, _, _, pause, paying) = await PaymentHeldBeforeCommitAsync();
+        pause.Release();
+        Assert.Equal(OrderStatus.Settled, (await paying).Value!.Status);
+
+        await fixture.Medpay.Cluster.DeactivateAsync(_s.Voucher(userId));
+        var reread = (await _s.Voucher(userId).GetAsync()).Value!;
+        Assert.Equal(opened.PersonalAccountBalanceFen - 8_000, reread.PersonalAccountBalanceFen);
+        Assert.Equal(0, reread.ReservedFen);
     }
 
     /// <summary>A payment of 8,000 fen from the personal account, held after the order recorded settled, before the voucher commits.</summary>

@@ -62,12 +62,12 @@ public sealed class StorageFaultTests(ClusterFixture fixture)
         var order = await _s.CreateOrderAsync(userId, merchant, Scenario.A(8_000));
         var code = await _s.AuthorizeAsync(userId, merchant);
         var settlementId = MedicalOrderGrain.SettlementIdFor(order.OrderId);
-        var gateway = fixture.Medpay.Grains.GetGrain<IPaymentGatewayGrain>(settlementId);
-        // Held right after the platform settled, before the gateway records the outcome: that write is made to fail.
+        // Held right after the platform settled, before the order records the outcome with the settlement's record:
+        // that write is made to fail.
         var pause = TestWorld.Flow.PauseAt(order.OrderId, FlowStep.AfterPlatform);
         var paying = _s.Order(order.OrderId).PayAsync(new(code, null));
         await pause.Reached.WaitAsync(TimeSpan.FromSeconds(60));
-        await fixture.Medpay.FailNextWriteAsync(gateway, "settlement", new IOException("injected storage failure"));
+        await fixture.Medpay.FailNextWriteAsync(_s.Order(order.OrderId), "order", new IOException("injected storage failure"));
         pause.Release();
 
         await Assert.ThrowsAnyAsync<Exception>(() => paying);

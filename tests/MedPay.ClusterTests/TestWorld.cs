@@ -116,6 +116,9 @@ public sealed class FlowPause(Task<SiloAddress> reached, TaskCompletionSource re
     public Task<SiloAddress> Reached => reached;
 
     public void Release() => release.TrySetResult();
+
+    /// <summary>The flow fails at the step instead of going on, as if its activation had died there (the silo lives on).</summary>
+    public void Fail() => release.TrySetException(new InvalidOperationException("The test failed the flow here."));
 }
 
 /// <summary>Holds a scripted payment at its step: the grain call waits there (for good, or until the test releases it).</summary>
