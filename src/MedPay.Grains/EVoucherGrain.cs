@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 using MedPay.Platform;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -64,7 +65,7 @@ public sealed partial class EVoucherGrain(
     RegionalPolicyCatalog policies,
     IInsurancePlatform platform,
     IdentityProtector identity,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IOptions<RecoveryOptions> recovery,
     ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain, IRemindable
 {
@@ -152,7 +153,7 @@ public sealed partial class EVoucherGrain(
             return IdentityUnavailable();
         }
 
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var opened = current with
         {
             Opened = true,
@@ -234,7 +235,7 @@ public sealed partial class EVoucherGrain(
 
         // Nothing to write: the code carries the consent, signed with the voucher's key.
         var (code, expiresAt) = ConsentToken.Issue(
-            state.State.ConsentKey, UserId, command.MerchantId, command.MerchantOrderNo, command.MaxAmountFen, clock.UtcNow, command.ValidForMinutes);
+            state.State.ConsentKey, UserId, command.MerchantId, command.MerchantOrderNo, command.MaxAmountFen, time.GetUtcNow(), command.ValidForMinutes);
         return new AuthorizationGrant(code, command.MerchantId, command.MaxAmountFen, command.MerchantOrderNo, expiresAt);
     }
 
@@ -254,7 +255,7 @@ public sealed partial class EVoucherGrain(
             return unusable;
         }
 
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var codeHash = HashCode(command.AuthCode ?? "");
         // Codes issued before consent codes were signed (valid an hour at most) are not honoured: MedPay was not yet deployed.
         if (current.ConsentKey is not { } key || ConsentToken.Read(key, UserId, command.AuthCode) is not { } auth)
@@ -345,7 +346,7 @@ public sealed partial class EVoucherGrain(
             return;
         }
 
-        var staleBefore = clock.UtcNow - recovery.Value.StaleReservationAfter;
+        var staleBefore = time.GetUtcNow() - recovery.Value.StaleReservationAfter;
         foreach (var held in current.Reservations.Values.Where(r => r.ReservedAt <= staleBefore))
         {
             LogStaleReservation(logger, UserId, held.OrderId);
@@ -375,7 +376,7 @@ public sealed partial class EVoucherGrain(
             return;
         }
 
-        var year = ForYear(current.Accumulators, clock.UtcNow.Year);
+        var year = ForYear(current.Accumulators, time.GetUtcNow().Year);
         await state.SaveAsync(current with
         {
             BalanceFen = current.BalanceFen - reservation.Split.PersonalAccountFen,
@@ -413,7 +414,7 @@ public sealed partial class EVoucherGrain(
             return;
         }
 
-        var year = ForYear(current.Accumulators, clock.UtcNow.Year);
+        var year = ForYear(current.Accumulators, time.GetUtcNow().Year);
         await state.SaveAsync(current with
         {
             BalanceFen = current.BalanceFen + split.PersonalAccountFen,
@@ -503,7 +504,7 @@ public sealed partial class EVoucherGrain(
 
     private VoucherView View(VoucherState v) => new(
         UserId, v.VoucherNo, v.Status, v.InsuredRegion, v.InsuranceType, v.NationalIdMasked, v.FullNameMasked,
-        v.BalanceFen, ReservedFen(v), ForYear(v.Accumulators, clock.UtcNow.Year), v.OpenedAt);
+        v.BalanceFen, ReservedFen(v), ForYear(v.Accumulators, time.GetUtcNow().Year), v.OpenedAt);
 
     private static string MaskName(string name) => name.Length <= 1 ? "*" : string.Concat(name.AsSpan(0, 1), new string('*', name.Length - 1));
 

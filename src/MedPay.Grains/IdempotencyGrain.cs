@@ -1,4 +1,5 @@
 using MedPay.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
@@ -43,7 +44,7 @@ public sealed record IdempotencyState
 /// </summary>
 public sealed class IdempotencyGrain(
     [PersistentState("idempotency", MedPayGrainServices.StorageName)] IPersistentState<IdempotencyState> state,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IOptions<IdempotencyOptions> options) : Grain, IIdempotencyGrain
 {
     private sealed record Claim(Guid Attempt, string Fingerprint, DateTimeOffset ClaimedAt);
@@ -52,7 +53,7 @@ public sealed class IdempotencyGrain(
 
     public Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt) => state.DecideAsync(async () =>
     {
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         if (state.State.Response is { } stored)
         {
             if (Live(state.State, now))
@@ -90,7 +91,7 @@ public sealed class IdempotencyGrain(
         _claim = null;
         return state.DecideAsync(async () =>
         {
-            var now = clock.UtcNow;
+            var now = time.GetUtcNow();
             if (state.State.Response is null || !Live(state.State, now))
             {
                 await state.SaveAsync(new IdempotencyState { Fingerprint = claim.Fingerprint, Response = response, CompletedAt = now }, this);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -42,7 +43,7 @@ public sealed record OrderIndexState
 [Reentrant]
 public sealed class OrderIndexGrain(
     [PersistentState("index", MedPayGrainServices.StorageName)] IPersistentState<OrderIndexState> state,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IOptions<OrderOptions> orderOptions,
     IOptions<RecoveryOptions> recovery,
     ILogger<OrderIndexGrain> logger) : Grain, IOrderIndexGrain, IRemindable
@@ -186,7 +187,7 @@ public sealed class OrderIndexGrain(
         }
 
         var done = new List<string>();
-        foreach (var batch in IndexSweep.Due(open, clock.UtcNow, orderOptions.Value.UnpaidExpiry).Chunk(SweepParallelism))
+        foreach (var batch in IndexSweep.Due(open, time.GetUtcNow(), orderOptions.Value.UnpaidExpiry).Chunk(SweepParallelism))
         {
             var answers = await Task.WhenAll(batch.Select(async line =>
             {

@@ -1,5 +1,6 @@
 using MedPay.Contracts;
 using MedPay.Platform;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +23,7 @@ public sealed class PaymentGatewayGrain(
     IInsurancePlatform platform,
     ICashChannel cash,
     IOptions<PaymentGatewayOptions> options,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IPaymentFlowHooks hooks,
     ILogger<PaymentGatewayGrain> logger) : Grain, IPaymentGatewayGrain
 {
@@ -48,7 +49,7 @@ public sealed class PaymentGatewayGrain(
         }
 
         var resumed = record is not null;
-        record ??= new RefundRecord(request.RefundSettlementId, SettlementStatus.Pending, request, null, null, null, clock.UtcNow);
+        record ??= new RefundRecord(request.RefundSettlementId, SettlementStatus.Pending, request, null, null, null, time.GetUtcNow());
         if (!resumed)
         {
             await state.SaveAsync(state.State with { Refund = record }, this);
@@ -56,7 +57,7 @@ public sealed class PaymentGatewayGrain(
 
         await hooks.AtAsync(FlowStep.AfterRefundIntent, request.OrderId);
         record = await DriveRefundAsync(record, resumed);
-        await state.SaveAsync(state.State with { Refund = record with { UpdatedAt = clock.UtcNow } }, this);
+        await state.SaveAsync(state.State with { Refund = record with { UpdatedAt = time.GetUtcNow() } }, this);
         logger.LogInformation("Refund {RefundSettlementId} is {Status}", request.RefundSettlementId, record.Status);
         return state.State.Refund!;
     }
@@ -125,10 +126,10 @@ public sealed class PaymentGatewayGrain(
         // The order's "paying, settlement S" is the intent: on a first attempt nothing can have been sent before, and
         // on any later one (a resume) the platform is asked first. So the gateway writes no intent of its own.
         var resumed = record is not null || mayHaveSent;
-        record ??= new SettlementRecord(request.SettlementId, SettlementStatus.Pending, request, null, null, null, 0, clock.UtcNow);
+        record ??= new SettlementRecord(request.SettlementId, SettlementStatus.Pending, request, null, null, null, 0, time.GetUtcNow());
         await hooks.AtAsync(FlowStep.AfterGatewayIntent, request.OrderId);
         record = await DriveAsync(record, resumed);
-        await SaveAsync(record with { UpdatedAt = clock.UtcNow });
+        await SaveAsync(record with { UpdatedAt = time.GetUtcNow() });
         logger.LogInformation("Settlement {SettlementId} is {Status}", request.SettlementId, record.Status);
         return state.State.Record!;
     }

@@ -11,17 +11,6 @@ using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
-/// <summary>The time grains decide by. Tests replace it to move time forward.</summary>
-public interface IClock
-{
-    DateTimeOffset UtcNow { get; }
-}
-
-public sealed class SystemClock : IClock
-{
-    public DateTimeOffset UtcNow => DateTimeOffset.UtcNow;
-}
-
 /// <summary>How the payment-gateway grain talks to the platform adapters: <c>MedPay:Gateway</c>.</summary>
 public sealed class PaymentGatewayOptions
 {
@@ -171,12 +160,12 @@ public static class MedPayGrainServices
         // Signatures carry wall-clock time: receivers check it against theirs.
         services.TryAddSingleton<ICallbackSender>(sp => new HttpCallbackSender(
             new HttpClient(HttpCallbackSender.CreateHandler(sp.GetRequiredService<CallbackAddressPolicy>())) { Timeout = sp.GetRequiredService<IOptions<NotificationOptions>>().Value.CallTimeout },
-            new SystemClock(),
+            TimeProvider.System,
             sp.GetRequiredService<CallbackAddressPolicy>()));
         services.TryAddSingleton<IPaymentFlowHooks, NoFlowHooks>();
         services.TryAddSingleton(sp => new RegionalPolicyCatalog(sp.GetRequiredService<IOptions<RegionalPolicyOptions>>().Value));
-        services.TryAddSingleton<IClock, SystemClock>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton<TimeProvider>(MedPayClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         if (configuration[$"{PlatformOptions.Section}:Mode"] is PlatformOptions.InProcess)
         {
             services.TryAddSingleton<ISandboxScript, SandboxScript>();
