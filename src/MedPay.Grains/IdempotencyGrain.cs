@@ -4,21 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
-/// <summary>How long idempotency keys are kept and claimed: <c>MedPay:Idempotency</c>.</summary>
-public sealed class IdempotencyOptions
-{
-    public const string Section = "MedPay:Idempotency";
-
-    /// <summary>A key answers repeats with its first response for this long; after it the key may be used afresh.</summary>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
-
-    /// <summary>
-    /// A claim is held in the key's activation only (a silo's death ends it at once); if the API that made it never comes
-    /// back (its process died mid-request), it lapses after this, and a repeat runs the request again.
-    /// </summary>
-    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromSeconds(60);
-}
-
 /// <summary>
 /// The durable record of a key: only a completed response is ever written. <see cref="Attempt"/> and
 /// <see cref="ClaimedAt"/> are no longer written (claims live in the activation's memory); records written before

@@ -11,90 +11,6 @@ using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
-/// <summary>How the payment-gateway grain talks to the platform adapters: <c>MedPay:Gateway</c>.</summary>
-public sealed class PaymentGatewayOptions
-{
-    public const string Section = "MedPay:Gateway";
-
-    /// <summary>How long one call to the platform or the cash channel may take before its outcome counts as unknown.</summary>
-    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How many times an unknown outcome is queried before the settlement is left unknown.</summary>
-    public int QueryAttempts { get; set; } = 3;
-
-    /// <summary>The first pause between queries; it doubles each time, with jitter.</summary>
-    public TimeSpan QueryBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>
-    /// How long reading the platform's daily statements (for a reconciliation) may take: a bigger read than a payment's
-    /// call and off the payment path, so it has its own, longer limit.
-    /// </summary>
-    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
-}
-
-/// <summary>How unfinished work is found and driven forward after a crash: <c>MedPay:Recovery</c>.</summary>
-public sealed class RecoveryOptions
-{
-    public const string Section = "MedPay:Recovery";
-
-    /// <summary>How often a paying order's reminder drives its settlement forward.</summary>
-    public TimeSpan ResumeEvery { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>A reservation older than this makes the voucher ask its order to reconcile (a crash may have orphaned it).</summary>
-    public TimeSpan StaleReservationAfter { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>An order whose settlement outcome is still unknown after this goes to manual review, with the reason.</summary>
-    public TimeSpan ManualReviewAfter { get; set; } = TimeSpan.FromMinutes(30);
-}
-
-/// <summary>Unpaid orders: <c>MedPay:Orders</c>.</summary>
-public sealed class OrderOptions
-{
-    public const string Section = "MedPay:Orders";
-
-    /// <summary>An order not paid this long after it was created expires; anything reserved for it is released.</summary>
-    public TimeSpan UnpaidExpiry { get; set; } = TimeSpan.FromMinutes(30);
-
-    /// <summary>At most this many orders' lines in one segment of a merchant's daily index shard (each write rewrites a segment whole).</summary>
-    public int IndexSegmentSize { get; set; } = 64;
-
-    /// <summary>At most this many refunds (of any outcome) on one order; the next is refused with <c>too_many_refunds</c>.</summary>
-    public int MaxRefundsPerOrder { get; set; } = 50;
-
-    /// <summary>At most this many history entries on one order: the first and the latest are kept, the dropped ones counted.</summary>
-    public int MaxHistoryEntries { get; set; } = 64;
-}
-
-/// <summary>Result notifications to the merchant's callback address: <c>MedPay:Notifications</c>.</summary>
-public sealed class NotificationOptions
-{
-    public const string Section = "MedPay:Notifications";
-
-    /// <summary>Delivery attempts before a notification is given up (and shown as failed on the order).</summary>
-    public int MaxAttempts { get; set; } = 10;
-
-    public TimeSpan FirstRetry { get; set; } = TimeSpan.FromSeconds(2);
-
-    public TimeSpan MaxRetry { get; set; } = TimeSpan.FromMinutes(10);
-
-    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// The first attempt at a settlement or refund notification is made before the outcome is written, so that one write
-    /// records both; the payment's answer waits for it at most this long. Later attempts have <see cref="CallTimeout"/>.
-    /// </summary>
-    public TimeSpan FirstAttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// Host names, addresses or CIDR ranges that callbacks may reach although they are not public (loopback, private):
-    /// for tests and development only. Empty in production.
-    /// </summary>
-    public List<string> AllowedCallbackHosts { get; set; } = [];
-
-    /// <summary>How many finished notifications (delivered or given up) an order keeps in its delivery log; older ones are counted, not kept.</summary>
-    public int DeliveryLogSize { get; set; } = 20;
-}
-
 /// <summary>The step boundaries of a payment, where tests may stop the flow (and kill the silo).</summary>
 public enum FlowStep
 {
@@ -139,11 +55,11 @@ public static class MedPayGrainServices
         // Every setting is checked when the silo starts: a bad one stops it with a message, not a 500 later.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RegionalPolicyOptions>, RegionalPolicyOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlatformOptions>, PlatformOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaymentGatewayOptions>, GrainOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecoveryOptions>, GrainOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, GrainOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, GrainOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, GrainOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaymentGatewayOptions>, PaymentGatewayOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecoveryOptions>, RecoveryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdempotencyOptions>, IdempotencyOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
         services.AddOptions<RegionalPolicyOptions>().Bind(configuration.GetSection(RegionalPolicyOptions.Section)).ValidateOnStart();
         services.AddOptions<PlatformOptions>().Bind(configuration.GetSection(PlatformOptions.Section)).ValidateOnStart();
         services.AddOptions<PaymentGatewayOptions>().Bind(configuration.GetSection(PaymentGatewayOptions.Section)).ValidateOnStart();
