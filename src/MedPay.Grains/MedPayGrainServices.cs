@@ -11,38 +11,6 @@ using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
 
-/// <summary>The step boundaries of a payment, where tests may stop the flow (and kill the silo).</summary>
-public enum FlowStep
-{
-    /// <summary>The voucher holds the reservation, the payment's intent (settlement S, the split); nothing has left MedPay.</summary>
-    AfterReserve,
-    /// <summary>The gateway recorded its intent; the platform has not been called.</summary>
-    AfterGatewayIntent,
-    /// <summary>The platform settled; the gateway has not recorded it.</summary>
-    AfterPlatform,
-    /// <summary>The gateway recorded the outcome; the order has not recorded it.</summary>
-    AfterSettlement,
-    /// <summary>The order recorded "settled"; the voucher has not committed the reservation.</summary>
-    BeforeCommit,
-    /// <summary>The order recorded a pending refund; the gateway has not been called.</summary>
-    BeforeRefund,
-    /// <summary>The gateway recorded the refund's intent; the platform has not been called.</summary>
-    AfterRefundIntent,
-    /// <summary>The refund went through at the gateway; the voucher has not been credited.</summary>
-    AfterRefund,
-}
-
-/// <summary>Called at each <see cref="FlowStep"/>. Production does nothing here; tests use it to stop the flow.</summary>
-public interface IPaymentFlowHooks
-{
-    ValueTask AtAsync(FlowStep step, string orderId);
-}
-
-public sealed class NoFlowHooks : IPaymentFlowHooks
-{
-    public ValueTask AtAsync(FlowStep step, string orderId) => ValueTask.CompletedTask;
-}
-
 public static class MedPayGrainServices
 {
     /// <summary>The grain storage every MedPay grain uses.</summary>
@@ -95,19 +63,6 @@ public static class MedPayGrainServices
             services.AddRemotePlatform(configuration);
         }
 
-        return services;
-    }
-}
-
-/// <summary>Log redaction: classified values (<see cref="MedPay.Contracts.MedPayData"/>) never reach a log line.</summary>
-public static class MedPayRedaction
-{
-    public static IServiceCollection AddMedPayRedaction(this IServiceCollection services)
-    {
-        services.AddRedaction(redaction => redaction.SetRedactor<Microsoft.Extensions.Compliance.Redaction.ErasingRedactor>(
-            new Microsoft.Extensions.Compliance.Classification.DataClassificationSet(MedPay.Contracts.MedPayData.PersonalData),
-            new Microsoft.Extensions.Compliance.Classification.DataClassificationSet(MedPay.Contracts.MedPayData.Secret)));
-        services.AddLogging(logging => logging.EnableRedaction());
         return services;
     }
 }
