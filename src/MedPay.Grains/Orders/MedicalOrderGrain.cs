@@ -83,7 +83,7 @@ public sealed class MedicalOrderGrain(
 
     /// <summary>What was last written; readers that interleave with a payment see only durable state.</summary>
     private OrderState _durable = null!;
-    private bool? _reminderRegistered;
+    private OpenWorkReminder? _resume;
     private IGrainTimer? _deliveryTimer;
 
     private string OrderId => this.GetPrimaryKeyString();
@@ -603,19 +603,14 @@ public sealed class MedicalOrderGrain(
         var open = s.Status == OrderStatus.Paying
             || s.Refunds.Any(r => r.Status == RefundStatus.Pending)
             || s.Outbox.Any(e => e.Status == NotificationStatus.Pending);
-        if (open && _reminderRegistered != true)
+        _resume ??= new(this, ResumeReminder, recovery.Value.ResumeEvery);
+        if (open)
         {
-            await this.RegisterOrUpdateReminder(ResumeReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
-            _reminderRegistered = true;
+            await _resume.EnsureAsync();
         }
-        else if (!open && mayUnregister)
+        else if (mayUnregister)
         {
-            if (await this.GetReminder(ResumeReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _reminderRegistered = false;
+            await _resume.ReleaseAsync();
         }
     }
 
@@ -852,7 +847,7 @@ public sealed class MedicalOrderGrain(
     private void Reloaded()
     {
         _durable = state.State;
-        _reminderRegistered = null;
+        _resume?.Forget();
     }
 
     /// <summary>One settlement per order: a failed payment is final, and a repeat resumes the same settlement.</summary>

@@ -74,8 +74,7 @@ public sealed partial class EVoucherGrain(
     /// <summary>How many committed payments the voucher keeps in its state.</summary>
     public const int RecentCommitsKept = 32;
 
-    /// <summary>Whether this activation has made sure the reservations reminder exists.</summary>
-    private bool _watching;
+    private OpenWorkReminder? _watch;
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -319,7 +318,7 @@ public sealed partial class EVoucherGrain(
                 new StoredAuthorization(command.MerchantId, auth.MaxAmountFen, command.MerchantOrderNo, auth.IssuedAt, auth.ExpiresAt, command.OrderId)),
             Reservations = current.Reservations.Add(command.OrderId, reservation),
         }, this);
-        await WatchReservationsAsync();
+        await ReservationsWatch.EnsureAsync();
         return reservation;
     }
 
@@ -337,12 +336,7 @@ public sealed partial class EVoucherGrain(
         var current = state.State;
         if (current.Reservations.IsEmpty)
         {
-            if (await this.GetReminder(ReservationsReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _watching = false;
+            await ReservationsWatch.ReleaseAsync();
             return;
         }
 
@@ -354,15 +348,8 @@ public sealed partial class EVoucherGrain(
         }
     }
 
-    private async Task WatchReservationsAsync()
-    {
-        if (!_watching)
-        {
-            var every = recovery.Value.StaleReservationAfter;
-            await this.RegisterOrUpdateReminder(ReservationsReminder, every, every);
-            _watching = true;
-        }
-    }
+    /// <summary>The reservations reminder: it exists while reservations are held.</summary>
+    private OpenWorkReminder ReservationsWatch => _watch ??= new(this, ReservationsReminder, recovery.Value.StaleReservationAfter);
 
     public Task<Reservation?> HeldReservationAsync(string orderId) => Task.FromResult(state.State.Reservations.GetValueOrDefault(orderId));
 
