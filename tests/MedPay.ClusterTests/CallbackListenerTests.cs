@@ -14,7 +14,7 @@ public sealed class CallbackListenerTests : IDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly HttpCallbackSender _sender;
 
-    public CallbackListenerTests() => _sender = new HttpCallbackSender(_http, new TestClock());
+    public CallbackListenerTests() => _sender = new HttpCallbackSender(_http, TimeProvider.System);
 
     [Fact]
     public async Task A_signed_notification_is_delivered_and_verifies_and_a_wrong_secret_does_not()

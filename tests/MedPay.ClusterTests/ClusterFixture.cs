@@ -30,7 +30,7 @@ public sealed class MedPayTestSilo : ISiloConfigurator
     public void Configure(ISiloBuilder silo)
     {
         var configuration = silo.Configuration;
-        silo.Services.AddSingleton<IClock>(TestWorld.ClockFor(configuration["MedPay:Test:ClockId"]!));
+        silo.Services.AddKeyedSingleton<TimeProvider>(MedPayClock.Key, TestWorld.ClockFor(configuration["MedPay:Test:ClockId"]!));
         silo.Services.AddSingleton<IPaymentFlowHooks>(sp => new TestFlowHooks(TestWorld.Flow, sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
         silo.AddMedPay(configuration, RealStorage);
         silo.Services.AddKeyedSingleton<IGrainStorage>(

@@ -140,7 +140,7 @@ public sealed class MerchantTests(ClusterFixture fixture)
 
         var mine = await query.ListForUserAsync(userId, null, null, 10);
         Assert.Equal([unpaid.OrderId, paid.OrderId], mine.Orders.Select(o => o.OrderId));
-        var day = DateOnly.FromDateTime(fixture.Medpay.Clock.UtcNow.UtcDateTime);
+        var day = DateOnly.FromDateTime(fixture.Medpay.Clock.GetUtcNow().UtcDateTime);
         var settled = await query.ListForMerchantAsync(merchantId, day, OrderStatus.PartiallyRefunded, null, 10);
         Assert.Equal([paid.OrderId], settled.Orders.Select(o => o.OrderId));
 

@@ -12,7 +12,7 @@ public sealed class PlatformReconciliationTests(ClusterFixture fixture)
 
     private IOrderQueryGrain Query => fixture.Medpay.Grains.GetGrain<IOrderQueryGrain>(0);
 
-    private DateOnly Today => DateOnly.FromDateTime(fixture.Medpay.Clock.UtcNow.UtcDateTime);
+    private DateOnly Today => DateOnly.FromDateTime(fixture.Medpay.Clock.GetUtcNow().UtcDateTime);
 
     [Fact]
     public async Task A_settled_and_refunded_order_shows_no_platform_difference_and_the_totals_agree()

@@ -7,12 +7,17 @@ using Orleans.Runtime;
 
 namespace MedPay.ClusterTests;
 
-/// <summary>A clock a test can move forward.</summary>
-public sealed class TestClock : IClock
+/// <summary>
+/// MedPay's clock in a test cluster (<see cref="MedPayClock"/>): real time plus an offset that a test moves forward.
+/// Only <see cref="GetUtcNow"/> is shifted; timers, timestamps and the time zone are the base class's, that is the
+/// system's, so a grain timer or a delay still takes real time. It is registered under <see cref="MedPayClock.Key"/>
+/// only, never as the silo's <see cref="TimeProvider"/>, which Orleans itself runs on (see <see cref="MedPayClock"/>).
+/// </summary>
+public sealed class TestClock : TimeProvider
 {
     private long _offsetTicks;
 
-    public DateTimeOffset UtcNow => DateTimeOffset.UtcNow.AddTicks(Interlocked.Read(ref _offsetTicks));
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddTicks(Interlocked.Read(ref _offsetTicks));
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
 }

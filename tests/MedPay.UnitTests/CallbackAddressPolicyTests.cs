@@ -88,7 +88,7 @@ public sealed class CallbackAddressPolicyTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         using var http = new HttpClient(HttpCallbackSender.CreateHandler(Development)) { Timeout = TimeSpan.FromSeconds(5) };
-        var sender = new HttpCallbackSender(http, new SystemClock(), Development);
+        var sender = new HttpCallbackSender(http, TimeProvider.System, Development);
 
         var attempt = await sender.SendAsync(Message($"http://localhost:{port}/cb"), CancellationToken.None);
 
@@ -109,12 +109,12 @@ public sealed class CallbackAddressPolicyTests
         var allowed = new CallbackAddressPolicy(["127.0.0.1"], isDevelopment: true);
         using var http = new HttpClient(HttpCallbackSender.CreateHandler(allowed)) { Timeout = TimeSpan.FromSeconds(1) };
 
-        await new HttpCallbackSender(http, new SystemClock(), allowed).SendAsync(Message($"http://127.0.0.1:{port}/cb"), CancellationToken.None);
+        await new HttpCallbackSender(http, TimeProvider.System, allowed).SendAsync(Message($"http://127.0.0.1:{port}/cb"), CancellationToken.None);
         Assert.True(listener.Pending(), "the allowed address was not connected to");
 
         var production = new CallbackAddressPolicy(["127.0.0.1"], isDevelopment: false);
         using var productionHttp = new HttpClient(HttpCallbackSender.CreateHandler(production)) { Timeout = TimeSpan.FromSeconds(1) };
-        var refused = await new HttpCallbackSender(productionHttp, new SystemClock(), production).SendAsync(Message($"http://pharmacy.example:{port}/cb"), CancellationToken.None);
+        var refused = await new HttpCallbackSender(productionHttp, TimeProvider.System, production).SendAsync(Message($"http://pharmacy.example:{port}/cb"), CancellationToken.None);
         Assert.Equal(CallbackAddressPolicy.RefusedError, refused.Error);
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using MedPay.Grains;
 using MedPay.Grains.Notifications;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MedPay.UnitTests;
 
@@ -122,12 +123,7 @@ public sealed class CallbackSenderTests
         Assert.Contains("evt-9", Message.ToString());
     }
 
-    private static HttpCallbackSender Sender(HttpMessageHandler handler) => new(new HttpClient(handler), new FixedClock(Now));
-
-    private sealed class FixedClock(DateTimeOffset now) : IClock
-    {
-        public DateTimeOffset UtcNow => now;
-    }
+    private static HttpCallbackSender Sender(HttpMessageHandler handler) => new(new HttpClient(handler), new FakeTimeProvider(Now));
 
     private sealed record SeenRequest(HttpMethod Method, Uri? Url, string? ContentType, byte[] Body, Dictionary<string, string> Headers);
 

@@ -24,27 +24,6 @@ public sealed record RegionalPolicy(
     }
 }
 
-/// <summary>Configuration shape: <c>MedPay:Policies:Regions:{code}</c>.</summary>
-public sealed class RegionalPolicyOptions
-{
-    public const string Section = "MedPay:Policies";
-
-    public Dictionary<string, RegionalPolicySettings> Regions { get; set; } = new(StringComparer.Ordinal);
-}
-
-public sealed class RegionalPolicySettings
-{
-    public string Name { get; set; } = "";
-    public long DeductibleFen { get; set; }
-    public int EmployeeFundRatioBp { get; set; }
-    public int ResidentFundRatioBp { get; set; }
-    public int CategoryBSelfPayBp { get; set; }
-    public long AnnualFundCapFen { get; set; }
-    public bool PersonalAccountPaysSelfPay { get; set; }
-
-    public RegionalPolicy ToPolicy() => new(Name, DeductibleFen, EmployeeFundRatioBp, ResidentFundRatioBp, CategoryBSelfPayBp, AnnualFundCapFen, PersonalAccountPaysSelfPay);
-}
-
 /// <summary>The configured policies, looked up by 6-digit insured region code.</summary>
 public sealed class RegionalPolicyCatalog
 {

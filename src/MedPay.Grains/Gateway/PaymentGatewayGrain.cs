@@ -1,4 +1,5 @@
 using MedPay.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace MedPay.Grains;
@@ -20,7 +21,7 @@ public sealed record GatewayState
 public sealed class PaymentGatewayGrain(
     [PersistentState("settlement", MedPayGrainServices.StorageName)] IPersistentState<GatewayState> state,
     PlatformExchange exchange,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IPaymentFlowHooks hooks,
     ILogger<PaymentGatewayGrain> logger) : Grain, IPaymentGatewayGrain
 {
@@ -44,7 +45,7 @@ public sealed class PaymentGatewayGrain(
         }
 
         var resumed = record is not null;
-        record ??= new RefundRecord(request.RefundSettlementId, SettlementStatus.Pending, request, null, null, null, clock.UtcNow);
+        record ??= new RefundRecord(request.RefundSettlementId, SettlementStatus.Pending, request, null, null, null, time.GetUtcNow());
         if (!resumed)
         {
             await state.SaveAsync(state.State with { Refund = record }, this);
@@ -52,7 +53,7 @@ public sealed class PaymentGatewayGrain(
 
         await hooks.AtAsync(FlowStep.AfterRefundIntent, request.OrderId);
         record = await exchange.RefundAsync(record, resumed);
-        await state.SaveAsync(state.State with { Refund = record with { UpdatedAt = clock.UtcNow } }, this);
+        await state.SaveAsync(state.State with { Refund = record with { UpdatedAt = time.GetUtcNow() } }, this);
         logger.LogInformation("Refund {RefundSettlementId} is {Status}", request.RefundSettlementId, record.Status);
         return state.State.Refund!;
     }

@@ -33,7 +33,7 @@ public interface ICallbackSender
 /// <see cref="CreateHandler"/> before connecting) is never contacted: the attempt fails with
 /// <see cref="CallbackAddressPolicy.RefusedError"/>, which says nothing about the address.
 /// </summary>
-public sealed class HttpCallbackSender(HttpClient http, IClock clock, CallbackAddressPolicy? policy = null) : ICallbackSender
+public sealed class HttpCallbackSender(HttpClient http, TimeProvider time, CallbackAddressPolicy? policy = null) : ICallbackSender
 {
     private const int MaxErrorLength = 200;
 
@@ -83,7 +83,7 @@ public sealed class HttpCallbackSender(HttpClient http, IClock clock, CallbackAd
             return new(false, null, CallbackAddressPolicy.RefusedError);
         }
 
-        var timestamp = clock.UtcNow.ToUnixTimeSeconds();
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         var signature = CallbackSignature.Sign(message.Secret, timestamp, message.Body);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, message.Url)

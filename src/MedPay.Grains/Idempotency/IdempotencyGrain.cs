@@ -1,22 +1,8 @@
 using MedPay.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.Grains;
-
-/// <summary>How long idempotency keys are kept and claimed: <c>MedPay:Idempotency</c>.</summary>
-public sealed class IdempotencyOptions
-{
-    public const string Section = "MedPay:Idempotency";
-
-    /// <summary>A key answers repeats with its first response for this long; after it the key may be used afresh.</summary>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
-
-    /// <summary>
-    /// A claim is held in the key's activation only (a silo's death ends it at once); if the API that made it never comes
-    /// back (its process died mid-request), it lapses after this, and a repeat runs the request again.
-    /// </summary>
-    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromSeconds(60);
-}
 
 /// <summary>
 /// The durable record of a key: only a completed response is ever written. <see cref="Attempt"/> and
@@ -43,7 +29,7 @@ public sealed record IdempotencyState
 /// </summary>
 public sealed class IdempotencyGrain(
     [PersistentState("idempotency", MedPayGrainServices.StorageName)] IPersistentState<IdempotencyState> state,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IOptions<IdempotencyOptions> options) : Grain, IIdempotencyGrain
 {
     private sealed record Claim(Guid Attempt, string Fingerprint, DateTimeOffset ClaimedAt);
@@ -52,7 +38,7 @@ public sealed class IdempotencyGrain(
 
     public Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt) => state.DecideAsync(async () =>
     {
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         if (state.State.Response is { } stored)
         {
             if (Live(state.State, now))
@@ -90,7 +76,7 @@ public sealed class IdempotencyGrain(
         _claim = null;
         return state.DecideAsync(async () =>
         {
-            var now = clock.UtcNow;
+            var now = time.GetUtcNow();
             if (state.State.Response is null || !Live(state.State, now))
             {
                 await state.SaveAsync(new IdempotencyState { Fingerprint = claim.Fingerprint, Response = response, CompletedAt = now }, this);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 using MedPay.Grains.Notifications;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
@@ -74,7 +75,7 @@ public sealed record OrderState
 /// </summary>
 public sealed class MedicalOrderGrain(
     [PersistentState("order", MedPayGrainServices.StorageName)] IPersistentState<OrderState> state,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IPaymentFlowHooks hooks,
     PlatformExchange exchange,
     ICallbackSender callbacks,
@@ -88,7 +89,7 @@ public sealed class MedicalOrderGrain(
 
     /// <summary>What was last written; readers that interleave with a payment see only durable state.</summary>
     private OrderState _durable = null!;
-    private bool? _reminderRegistered;
+    private OpenWorkReminder? _resume;
     private IGrainTimer? _deliveryTimer;
 
     private string OrderId => this.GetPrimaryKeyString();
@@ -181,7 +182,7 @@ public sealed class MedicalOrderGrain(
     private async Task ExpireIfDueOnceAsync()
     {
         var current = state.State;
-        if (current.Status == OrderStatus.Created && clock.UtcNow - current.CreatedAt >= orderOptions.Value.UnpaidExpiry)
+        if (current.Status == OrderStatus.Created && time.GetUtcNow() - current.CreatedAt >= orderOptions.Value.UnpaidExpiry)
         {
             await CancelOnceAsync("not paid in time", OrderStatus.Expired);
         }
@@ -219,7 +220,7 @@ public sealed class MedicalOrderGrain(
             return voucher.Error!;
         }
 
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var merchantSegment = GrainFactory.GetGrain<IOrderIndexGrain>(MerchantShardKey(command.MerchantId, now)).AssignSegmentAsync();
         var userSegment = GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(command.UserId)).AssignSegmentAsync();
         await Task.WhenAll(merchantSegment, userSegment);
@@ -271,7 +272,7 @@ public sealed class MedicalOrderGrain(
 
         var order = current.Command;
         var voucher = GrainFactory.GetGrain<IEVoucherGrain>(order.UserId);
-        var requested = clock.UtcNow;
+        var requested = time.GetUtcNow();
         var reserved = await voucher.ReserveAsync(new ReserveCommand(
             OrderId, order.MerchantId, order.MerchantOrderNo, command.AuthCode ?? "", SettlementIdFor(OrderId), order.Items, command.MaxCashFen));
         if (reserved.Error is { Code: ErrorCodes.InsufficientBalance } insufficient)
@@ -401,7 +402,7 @@ public sealed class MedicalOrderGrain(
             return new Failure(ErrorCodes.RefundExceedsPaid, $"At most {current.Split!.TotalFen - committed.TotalFen} fen can still be refunded.");
         }
 
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var refund = new RefundView(command.RefundId, command.AmountFen, command.Reason, RefundStatus.Pending, split, $"{OrderId}{OrderIds.Separator}refund-{command.RefundId}", null, null, now, null);
         await SaveAsync(Noted($"refund {refund.RefundId} of {refund.AmountFen} fen requested: {command.Reason}", s => s with { Refunds = s.Refunds.Add(refund) }, now));
         await UpdateReminderAsync();
@@ -419,7 +420,7 @@ public sealed class MedicalOrderGrain(
         {
             case SettlementStatus.Succeeded:
                 await GrainFactory.GetGrain<IEVoucherGrain>(current.Command!.UserId).CreditRefundAsync(OrderId, refund.RefundId, refund.Split);
-                var done = refund with { Status = RefundStatus.Succeeded, PlatformRefundRef = record.PlatformRef, CompletedAt = clock.UtcNow };
+                var done = refund with { Status = RefundStatus.Succeeded, PlatformRefundRef = record.PlatformRef, CompletedAt = time.GetUtcNow() };
                 var refundedAll = state.State.Refunds.Where(r => r.Status == RefundStatus.Succeeded).Sum(r => r.AmountFen) + refund.AmountFen == current.Split!.TotalFen;
                 await MoveAsync(
                     refundedAll ? OrderStatus.Refunded : OrderStatus.PartiallyRefunded,
@@ -440,7 +441,7 @@ public sealed class MedicalOrderGrain(
                 await HoldRefundAsync(refund, record, refused, outcomeDurable: true);
                 break;
             default:
-                var waited = clock.UtcNow - refund.RequestedAt;
+                var waited = time.GetUtcNow() - refund.RequestedAt;
                 if (waited >= recovery.Value.ManualReviewAfter)
                 {
                     // As for a payment: an outcome unknown for too long is a person's to find out, never silently pending.
@@ -562,7 +563,7 @@ public sealed class MedicalOrderGrain(
         if (record.Status is not (SettlementStatus.Succeeded or SettlementStatus.Declined or SettlementStatus.Mismatch))
         {
             record = await exchange.SettleAsync(record, mayHaveSent: resume || record.Status != SettlementStatus.Pending);
-            record = record with { UpdatedAt = clock.UtcNow };
+            record = record with { UpdatedAt = time.GetUtcNow() };
             logger.LogInformation("Settlement {SettlementId} is {Status}", record.SettlementId, record.Status);
         }
 
@@ -586,7 +587,7 @@ public sealed class MedicalOrderGrain(
                 await MoveAsync(OrderStatus.ManualReview, record.Failure!.Message, s => s with { Failure = record.Failure, PlatformSettlementRef = record.PlatformRef }, "order.manual_review", outcomeDurable: true);
                 break;
             default:
-                var waited = clock.UtcNow - (current.PayingSince ?? current.UpdatedAt);
+                var waited = time.GetUtcNow() - (current.PayingSince ?? current.UpdatedAt);
                 if (waited >= recovery.Value.ManualReviewAfter)
                 {
                     var reason = $"the outcome of settlement {record.SettlementId} is still unknown after {waited.TotalMinutes:F0} minutes";
@@ -628,7 +629,7 @@ public sealed class MedicalOrderGrain(
             throw new InvalidOperationException($"Settlement {request.SettlementId} was started with another request.");
         }
 
-        return record ?? new SettlementRecord(request.SettlementId, SettlementStatus.Pending, request, null, null, null, 0, clock.UtcNow);
+        return record ?? new SettlementRecord(request.SettlementId, SettlementStatus.Pending, request, null, null, null, 0, time.GetUtcNow());
     }
 
     /// <summary>
@@ -642,19 +643,14 @@ public sealed class MedicalOrderGrain(
         var open = s.Status == OrderStatus.Paying
             || s.Refunds.Any(r => r.Status == RefundStatus.Pending)
             || s.Outbox.Any(e => e.Status == NotificationStatus.Pending);
-        if (open && _reminderRegistered != true)
+        _resume ??= new(this, ResumeReminder, recovery.Value.ResumeEvery);
+        if (open)
         {
-            await this.RegisterOrUpdateReminder(ResumeReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
-            _reminderRegistered = true;
+            await _resume.EnsureAsync();
         }
-        else if (!open && mayUnregister)
+        else if (mayUnregister)
         {
-            if (await this.GetReminder(ResumeReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _reminderRegistered = false;
+            await _resume.ReleaseAsync();
         }
     }
 
@@ -699,12 +695,12 @@ public sealed class MedicalOrderGrain(
     private OrderState Moved(OrderStatus to, string cause, Func<OrderState, OrderState> change)
     {
         OrderTransitions.EnsureCanMove(state.State.Status, to);
-        return WithEntry(to, cause, change, clock.UtcNow);
+        return WithEntry(to, cause, change, time.GetUtcNow());
     }
 
     /// <summary>The order's state with a change and its history entry, in the status it is in; not yet written.</summary>
     private OrderState Noted(string cause, Func<OrderState, OrderState> change, DateTimeOffset? at = null) =>
-        WithEntry(state.State.Status, cause, change, at ?? clock.UtcNow);
+        WithEntry(state.State.Status, cause, change, at ?? time.GetUtcNow());
 
     /// <summary>The order's state with a change, in <paramref name="status"/>, and the history entry that says why.</summary>
     private OrderState WithEntry(OrderStatus status, string cause, Func<OrderState, OrderState> change, DateTimeOffset now)
@@ -754,7 +750,7 @@ public sealed class MedicalOrderGrain(
         _deliveryTimer = null;
         if (due is { } at)
         {
-            var delay = at - clock.UtcNow;
+            var delay = at - time.GetUtcNow();
             _deliveryTimer = this.RegisterGrainTimer(
                 () => state.DecideAsync(DeliverDueAsync, Reloaded),
                 new GrainTimerCreationOptions { DueTime = delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Period = Timeout.InfiniteTimeSpan });
@@ -764,7 +760,7 @@ public sealed class MedicalOrderGrain(
     /// <summary>Sends every notification that is due; at-least-once, each with its stable event id.</summary>
     private async Task DeliverDueAsync()
     {
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var due = state.State.Outbox.Where(e => e.Status == NotificationStatus.Pending && e.NextAttemptAt <= now).ToList();
         if (due.Count > 0)
         {
@@ -810,13 +806,13 @@ public sealed class MedicalOrderGrain(
         var attempts = pending.Attempts + 1;
         if (attempt.Acknowledged)
         {
-            return pending with { Status = NotificationStatus.Delivered, Attempts = attempts, DeliveredAt = clock.UtcNow, LastError = null };
+            return pending with { Status = NotificationStatus.Delivered, Attempts = attempts, DeliveredAt = time.GetUtcNow(), LastError = null };
         }
 
         logger.LogWarning("Order {OrderId}: notification {EventId} not acknowledged (attempt {Attempts}): {Error}", OrderId, pending.EventId, attempts, attempt.Error);
         return attempts >= options.MaxAttempts
             ? pending with { Status = NotificationStatus.Failed, Attempts = attempts, LastError = attempt.Error }
-            : pending with { Attempts = attempts, LastError = attempt.Error, NextAttemptAt = clock.UtcNow + CallbackBackoff.After(attempts, options.FirstRetry, options.MaxRetry, Random.Shared) };
+            : pending with { Attempts = attempts, LastError = attempt.Error, NextAttemptAt = time.GetUtcNow() + CallbackBackoff.After(attempts, options.FirstRetry, options.MaxRetry, Random.Shared) };
     }
 
     private async Task SaveAsync(OrderState next)
@@ -891,7 +887,7 @@ public sealed class MedicalOrderGrain(
     private void Reloaded()
     {
         _durable = state.State;
-        _reminderRegistered = null;
+        _resume?.Forget();
     }
 
     /// <summary>One settlement per order: a failed payment is final, and a repeat resumes the same settlement.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 using MedPay.Platform;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -64,7 +65,7 @@ public sealed partial class EVoucherGrain(
     RegionalPolicyCatalog policies,
     IInsurancePlatform platform,
     IdentityProtector identity,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IOptions<RecoveryOptions> recovery,
     ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain, IRemindable
 {
@@ -73,8 +74,7 @@ public sealed partial class EVoucherGrain(
     /// <summary>How many committed payments the voucher keeps in its state.</summary>
     public const int RecentCommitsKept = 32;
 
-    /// <summary>Whether this activation has made sure the reservations reminder exists.</summary>
-    private bool _watching;
+    private OpenWorkReminder? _watch;
 
     /// <summary>
     /// Commits applied in memory and not yet written. A commit only records what the order's outcome already holds
@@ -211,7 +211,7 @@ public sealed partial class EVoucherGrain(
             return IdentityUnavailable();
         }
 
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var opened = current with
         {
             Opened = true,
@@ -293,7 +293,7 @@ public sealed partial class EVoucherGrain(
 
         // Nothing to write: the code carries the consent, signed with the voucher's key.
         var (code, expiresAt) = ConsentToken.Issue(
-            state.State.ConsentKey, UserId, command.MerchantId, command.MerchantOrderNo, command.MaxAmountFen, clock.UtcNow, command.ValidForMinutes);
+            state.State.ConsentKey, UserId, command.MerchantId, command.MerchantOrderNo, command.MaxAmountFen, time.GetUtcNow(), command.ValidForMinutes);
         return new AuthorizationGrant(code, command.MerchantId, command.MaxAmountFen, command.MerchantOrderNo, expiresAt);
     }
 
@@ -313,7 +313,7 @@ public sealed partial class EVoucherGrain(
             return unusable;
         }
 
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var codeHash = HashCode(command.AuthCode ?? "");
         // Codes issued before consent codes were signed (valid an hour at most) are not honoured: MedPay was not yet deployed.
         if (current.ConsentKey is not { } key || ConsentToken.Read(key, UserId, command.AuthCode) is not { } auth)
@@ -377,7 +377,7 @@ public sealed partial class EVoucherGrain(
                 new StoredAuthorization(command.MerchantId, auth.MaxAmountFen, command.MerchantOrderNo, auth.IssuedAt, auth.ExpiresAt, command.OrderId)),
             Reservations = current.Reservations.Add(command.OrderId, reservation),
         });
-        await WatchReservationsAsync();
+        await ReservationsWatch.EnsureAsync();
         return reservation;
     }
 
@@ -401,16 +401,11 @@ public sealed partial class EVoucherGrain(
         var current = state.State;
         if (current.Reservations.IsEmpty)
         {
-            if (await this.GetReminder(ReservationsReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _watching = false;
+            await ReservationsWatch.ReleaseAsync();
             return;
         }
 
-        var staleBefore = clock.UtcNow - recovery.Value.StaleReservationAfter;
+        var staleBefore = time.GetUtcNow() - recovery.Value.StaleReservationAfter;
         foreach (var held in current.Reservations.Values.Where(r => r.ReservedAt <= staleBefore))
         {
             LogStaleReservation(logger, UserId, held.OrderId);
@@ -418,15 +413,8 @@ public sealed partial class EVoucherGrain(
         }
     }
 
-    private async Task WatchReservationsAsync()
-    {
-        if (!_watching)
-        {
-            var every = recovery.Value.StaleReservationAfter;
-            await this.RegisterOrUpdateReminder(ReservationsReminder, every, every);
-            _watching = true;
-        }
-    }
+    /// <summary>The reservations reminder: it exists while reservations are held.</summary>
+    private OpenWorkReminder ReservationsWatch => _watch ??= new(this, ReservationsReminder, recovery.Value.StaleReservationAfter);
 
     public Task<Reservation?> HeldReservationAsync(string orderId) => Task.FromResult(state.State.Reservations.GetValueOrDefault(orderId));
 
@@ -441,7 +429,7 @@ public sealed partial class EVoucherGrain(
             return Task.CompletedTask;
         }
 
-        var year = ForYear(current.Accumulators, clock.UtcNow.Year);
+        var year = ForYear(current.Accumulators, time.GetUtcNow().Year);
         state.State = current with
         {
             BalanceFen = current.BalanceFen - reservation.Split.PersonalAccountFen,
@@ -488,7 +476,7 @@ public sealed partial class EVoucherGrain(
             return;
         }
 
-        var year = ForYear(current.Accumulators, clock.UtcNow.Year);
+        var year = ForYear(current.Accumulators, time.GetUtcNow().Year);
         await WriteAsync(current with
         {
             BalanceFen = current.BalanceFen + split.PersonalAccountFen,
@@ -578,7 +566,7 @@ public sealed partial class EVoucherGrain(
 
     private VoucherView View(VoucherState v) => new(
         UserId, v.VoucherNo, v.Status, v.InsuredRegion, v.InsuranceType, v.NationalIdMasked, v.FullNameMasked,
-        v.BalanceFen, ReservedFen(v), ForYear(v.Accumulators, clock.UtcNow.Year), v.OpenedAt);
+        v.BalanceFen, ReservedFen(v), ForYear(v.Accumulators, time.GetUtcNow().Year), v.OpenedAt);
 
     private static string MaskName(string name) => name.Length <= 1 ? "*" : string.Concat(name.AsSpan(0, 1), new string('*', name.Length - 1));
 

@@ -3,6 +3,7 @@ using System.Text;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
 using MedPay.Grains.Notifications;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace MedPay.Grains;
@@ -25,7 +26,7 @@ public sealed record MerchantState
 
 public sealed class MerchantGrain(
     [PersistentState("merchant", MedPayGrainServices.StorageName)] IPersistentState<MerchantState> state,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     CallbackAddressPolicy callbackPolicy,
     ILogger<MerchantGrain> logger) : Grain, IMerchantGrain
 {
@@ -78,7 +79,7 @@ public sealed class MerchantGrain(
         // Listed first, so that the registration's one write also records it: a merchant id listed whose registration
         // then failed only adds an empty statement to the operators' daily check.
         await GrainFactory.GetGrain<IMerchantRegistryGrain>(0).AddAsync(MerchantId);
-        var now = clock.UtcNow;
+        var now = time.GetUtcNow();
         var (apiKey, registered) = Issue(state.State with
         {
             Registered = true,
@@ -100,7 +101,7 @@ public sealed class MerchantGrain(
             return (Result<MerchantCredentials>)NotFound();
         }
 
-        var (apiKey, rotated) = Issue(state.State, clock.UtcNow);
+        var (apiKey, rotated) = Issue(state.State, time.GetUtcNow());
         await state.SaveAsync(rotated, this);
         logger.LogInformation("Rotated the credentials of merchant {MerchantId}", MerchantId);
         return new MerchantCredentials(View(rotated), apiKey, rotated.WebhookSecret);

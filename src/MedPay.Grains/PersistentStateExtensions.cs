@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
 using Orleans.Storage;
 
 namespace MedPay.Grains;
 
-internal static class StateSaver
+/// <summary>How a grain writes, clears and re-decides on its <see cref="IPersistentState{TState}"/>.</summary>
+internal static class PersistentStateExtensions
 {
     /// <summary>
     /// Writes a grain's next state. If the write fails the grain keeps its last durable state in memory; on any failure
@@ -76,13 +75,4 @@ internal static class StateSaver
             await decide();
             return true;
         }, reloaded);
-}
-
-internal static class Fingerprints
-{
-    public static string Of(string purpose, string value) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"medpay.{purpose}:{value}")));
-
-    /// <summary>Authorization codes are kept and compared only as this hash.</summary>
-    public static string AuthCode(string code) => Of("auth", code);
 }

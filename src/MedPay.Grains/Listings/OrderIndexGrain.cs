@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using MedPay.Contracts;
 using MedPay.Grains.Domain;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -42,7 +43,7 @@ public sealed record OrderIndexState
 [Reentrant]
 public sealed class OrderIndexGrain(
     [PersistentState("index", MedPayGrainServices.StorageName)] IPersistentState<OrderIndexState> state,
-    IClock clock,
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IOptions<OrderOptions> orderOptions,
     IOptions<RecoveryOptions> recovery,
     ILogger<OrderIndexGrain> logger) : Grain, IOrderIndexGrain, IRemindable
@@ -52,7 +53,7 @@ public sealed class OrderIndexGrain(
     /// <summary>How many orders one sweep asks at once.</summary>
     private const int SweepParallelism = 16;
 
-    private bool _sweeping;
+    private OpenWorkReminder? _sweep;
     private bool _sweepRunning;
     private Dictionary<string, OrderSummary> _pending = [];
     private HashSet<string> _sweptPending = new(StringComparer.Ordinal);
@@ -171,22 +172,20 @@ public sealed class OrderIndexGrain(
         }
     }
 
+    /// <summary>The expiry reminder: it exists while this merchant shard holds orders that may still expire unpaid.</summary>
+    private OpenWorkReminder Sweep => _sweep ??= new(this, ExpiryReminder, recovery.Value.ResumeEvery);
+
     private async Task SweepAsync()
     {
         var open = IndexSweep.Open(OwnLines(), state.State.Swept.Union(_sweptPending));
         if (open.Count == 0)
         {
-            if (await this.GetReminder(ExpiryReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _sweeping = false;
+            await Sweep.ReleaseAsync();
             return;
         }
 
         var done = new List<string>();
-        foreach (var batch in IndexSweep.Due(open, clock.UtcNow, orderOptions.Value.UnpaidExpiry).Chunk(SweepParallelism))
+        foreach (var batch in IndexSweep.Due(open, time.GetUtcNow(), orderOptions.Value.UnpaidExpiry).Chunk(SweepParallelism))
         {
             var answers = await Task.WhenAll(batch.Select(async line =>
             {
@@ -223,10 +222,9 @@ public sealed class OrderIndexGrain(
             _nextWrite = null;
             try
             {
-                if (!_sweeping && batch.Values.Any(o => o.Status == OrderStatus.Created) && Key.StartsWith("merchant|", StringComparison.Ordinal))
+                if (batch.Values.Any(o => o.Status == OrderStatus.Created) && Key.StartsWith("merchant|", StringComparison.Ordinal))
                 {
-                    await this.RegisterOrUpdateReminder(ExpiryReminder, recovery.Value.ResumeEvery, recovery.Value.ResumeEvery);
-                    _sweeping = true;
+                    await Sweep.EnsureAsync();
                 }
 
                 await state.DecideAsync(() => state.SaveAsync(

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace MedPay.Grains;
 
 /// <summary>
@@ -22,7 +24,7 @@ public sealed record PersonState
 
 public sealed class PersonGrain(
     [PersistentState("person", MedPayGrainServices.StorageName)] IPersistentState<PersonState> state,
-    IClock clock) : Grain, IPersonGrain
+    [FromKeyedServices(MedPayClock.Key)] TimeProvider time) : Grain, IPersonGrain
 {
     // A grain handles one call at a time, and the write is conditional on the ETag: two claims for one person, even
     // from two activations after a split, cannot both bind it.
@@ -33,7 +35,7 @@ public sealed class PersonGrain(
             return holder == userId;
         }
 
-        await state.SaveAsync(new PersonState { UserId = userId, ClaimedAt = clock.UtcNow }, this);
+        await state.SaveAsync(new PersonState { UserId = userId, ClaimedAt = time.GetUtcNow() }, this);
         return true;
     });
 }
