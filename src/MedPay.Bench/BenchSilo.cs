@@ -37,6 +37,27 @@ public sealed class BenchSilo : IAsyncDisposable
 
     public int GatewayPort { get; }
 
+    /// <summary>
+    /// Deactivates every activation and counts the writes that makes: what was applied in memory and left to be written
+    /// later (the vouchers' deferred commits) is written now, so a run is charged for it.
+    /// </summary>
+    public async Task<WriteCounts> FlushDeferredWritesAsync()
+    {
+        var before = Writes();
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        // Collection runs asynchronously on the silo: wait until the write counters stop moving.
+        var last = before;
+        for (var quiet = 0; quiet < 3;)
+        {
+            await Task.Delay(200);
+            var now = Writes();
+            quiet = now.State == last.State ? quiet + 1 : 0;
+            last = now;
+        }
+
+        return last.Since(before);
+    }
+
     public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId)
     {
         var gatewayPort = FreePort();

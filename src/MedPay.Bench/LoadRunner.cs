@@ -30,6 +30,31 @@ public sealed record RunResult(
             settled == 0 || writes is null ? null : writes.ByState.Where(kind => kind.Value > 0).ToDictionary(kind => kind.Key, kind => (double)kind.Value / settled),
             settled == 0 || writes is null ? 0 : (double)writes.Reads / settled);
 
+    /// <summary>
+    /// This run charged with the writes <paramref name="deferred"/> that were left to be made after it (written when the
+    /// silo deactivated everything). Conservative: some were owed by the warm-up, not the measured window.
+    /// </summary>
+    public RunResult WithDeferred(WriteCounts deferred)
+    {
+        if (Settled == 0)
+        {
+            return this;
+        }
+
+        var byState = (WritesByState ?? new Dictionary<string, double>()).ToDictionary();
+        foreach (var (kind, count) in deferred.ByState.Where(k => k.Value > 0))
+        {
+            byState[kind] = byState.GetValueOrDefault(kind) + (double)count / Settled;
+        }
+
+        return this with
+        {
+            WritesPerPayment = WritesPerPayment + (double)deferred.State / Settled,
+            ReminderWritesPerPayment = ReminderWritesPerPayment + (double)deferred.Reminders / Settled,
+            WritesByState = byState,
+        };
+    }
+
     /// <summary>Every table write a payment costs on Azure: grain state and reminders.</summary>
     public double TableWritesPerPayment => WritesPerPayment + ReminderWritesPerPayment;
 }

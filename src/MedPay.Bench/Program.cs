@@ -13,7 +13,8 @@ foreach (var storage in new[] { "memory", "azurite" }.Where(options.Scenarios.Co
         var run = Guid.NewGuid().ToString("N")[..10];
         await using var silo = await BenchSilo.StartAsync(provider, options.ConnectionString, "bench-" + run);
         var medpay = await Scenarios.MedPayAsync(silo.Grains, concurrency, run);
-        report.Add(await LoadRunner.RunAsync($"medpay {storage}", concurrency, options.Warmup, options.Duration, medpay, silo.Writes));
+        var measured = await LoadRunner.RunAsync($"medpay {storage}", concurrency, options.Warmup, options.Duration, medpay, silo.Writes);
+        report.Add(measured.WithDeferred(await silo.FlushDeferredWritesAsync()));
 
         if (options.Scenarios.Contains("peer"))
         {
