@@ -20,4 +20,7 @@ public interface IOrderIndexGrain : IGrainWithStringKey
     /// would refuse past 1 MB). The order keeps its segment number and sends its line there.
     /// </summary>
     Task<int> AssignSegmentAsync();
+
+    /// <summary>How many lines this grain holds itself (written or on their way): a new activation of a shard asks its last segment whether it has room.</summary>
+    Task<int> CountAsync();
 }

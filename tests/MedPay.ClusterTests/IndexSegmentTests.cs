@@ -99,6 +99,26 @@ public sealed class IndexSegmentTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_new_activation_of_a_users_index_carries_on_in_its_last_segment_while_it_has_room()
+    {
+        var (userId, _) = await _s.OpenVoucherAsync();
+        var root = fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.User(userId));
+        var first = await _s.CreateOrderAsync(userId, TestWorld.Unique("m"), Scenario.A(1_000));
+        await fixture.Medpay.Cluster.DeactivateAsync(root);
+        var second = await _s.CreateOrderAsync(userId, TestWorld.Unique("m"), Scenario.A(1_000));
+        await fixture.Medpay.Cluster.DeactivateAsync(root);
+        var third = await _s.CreateOrderAsync(userId, TestWorld.Unique("m"), Scenario.A(1_000));
+
+        // Segments of 2 lines in these tests: the first two orders share segment 0 across activations, the third opens 1.
+        var segment0 = await fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(OrderIndexKeys.User(userId), 0)).ListAsync();
+        var segment1 = await fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(OrderIndexKeys.User(userId), 1)).ListAsync();
+        Assert.Equal(new[] { first.OrderId, second.OrderId }.Order(), segment0.Select(l => l.OrderId).Order());
+        Assert.Equal([third.OrderId], segment1.Select(l => l.OrderId));
+        await fixture.Medpay.Cluster.DeactivateAsync(root);
+        Assert.Equal(new[] { first.OrderId, second.OrderId, third.OrderId }.Order(), (await root.ListAsync()).Select(l => l.OrderId).Order());
+    }
+
+    [Fact]
     public async Task Only_a_merchant_day_shard_or_a_user_index_hands_out_segments()
     {
         var userSegment = fixture.Medpay.Grains.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(OrderIndexKeys.User(TestWorld.Unique("u")), 0));

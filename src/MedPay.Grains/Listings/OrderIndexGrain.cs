@@ -33,7 +33,8 @@ public sealed record OrderIndexState
 /// so a busy shard costs one write per batch rather than one per order.
 /// A merchant-day shard hands its new orders out to segments of at most <see cref="OrderOptions.IndexSegmentSize"/> lines
 /// (the grains keyed <see cref="OrderIndexKeys.Segment"/>), so that no write rewrites a whole busy day; it records only
-/// how many segments it opened, once per segment. It keeps the lines of orders from before segments itself. A user's
+/// how many segments it opened after the first (segment 0 needs no write), once per segment; a new activation carries on
+/// in the last segment while it has room. It keeps the lines of orders from before segments itself. A user's
 /// index does the same with its user's orders (a user with thousands of orders would otherwise make one record past
 /// Azure Table's 1 MB entity limit): its segments are keyed <c>user|{id}|{n}</c>.
 /// Every merchant index grain sweeps its own unpaid orders for expiry, with one reminder for all its lines instead of
@@ -61,6 +62,9 @@ public sealed class OrderIndexGrain(
     private bool _writing;
     private int _segmentsWanted;
     private int _slotsLeft;
+
+    /// <summary>The segment this activation hands slots out in; -1 until it has looked at its last one.</summary>
+    private int _open = -1;
     private Task? _opening;
 
     private string Key => this.GetPrimaryKeyString();
@@ -81,19 +85,29 @@ public sealed class OrderIndexGrain(
     public async Task<ImmutableArray<OrderSummary>> ListAsync()
     {
         var own = OwnLines();
-        if (state.State.Segments == 0)
+        var segments = SegmentCount;
+        if (segments == 0)
         {
             return own;
         }
 
-        var segments = await Task.WhenAll(Enumerable.Range(0, state.State.Segments)
+        var lines = await Task.WhenAll(Enumerable.Range(0, segments)
             .Select(segment => GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(Key, segment)).ListAsync()));
-        return [.. own, .. segments.SelectMany(lines => lines)];
+        return [.. own, .. lines.SelectMany(l => l)];
     }
 
+    public Task<int> CountAsync() => Task.FromResult(OwnLines().Length);
+
     /// <summary>
-    /// A slot in the open segment; when it is full, the next segment is opened, durably, before any order is sent there,
-    /// so that a listing always knows every segment that may hold a line. A new activation starts a new segment.
+    /// How many segments may hold lines: on a grain that hands out segments, segment 0 exists without a write (a user's
+    /// first order costs no write of its index's own record), and the record counts those opened after it.
+    /// </summary>
+    private int SegmentCount => OrderIndexKeys.HandsOutSegments(Key) ? Math.Max(1, state.State.Segments) : state.State.Segments;
+
+    /// <summary>
+    /// A slot in the open segment. A new activation carries on in the last segment if it has room (it asks it how many
+    /// lines it holds); when it is full, the next segment is opened, durably, before any order is sent there, so that a
+    /// listing always knows every segment that may hold a line.
     /// </summary>
     public async Task<int> AssignSegmentAsync()
     {
@@ -106,22 +120,40 @@ public sealed class OrderIndexGrain(
         {
             if (_opening is null or { IsCompleted: true })
             {
-                _opening = OpenSegmentAsync();
+                _opening = _open < 0 ? ResumeLastSegmentAsync() : OpenSegmentAsync(_open + 1);
             }
 
             await _opening;
         }
 
         _slotsLeft--;
-        return state.State.Segments - 1;
+        return _open;
     }
 
-    private async Task OpenSegmentAsync()
+    private async Task ResumeLastSegmentAsync()
     {
-        _segmentsWanted = state.State.Segments + 1;
-        await WriteSoonAsync();
-        _slotsLeft = Math.Max(1, orderOptions.Value.IndexSegmentSize);
+        var last = SegmentCount - 1;
+        var held = await GrainFactory.GetGrain<IOrderIndexGrain>(OrderIndexKeys.Segment(Key, last)).CountAsync();
+        if (held < SegmentSize)
+        {
+            _open = last;
+            _slotsLeft = SegmentSize - held;
+        }
+        else
+        {
+            await OpenSegmentAsync(last + 1);
+        }
     }
+
+    private async Task OpenSegmentAsync(int segment)
+    {
+        _segmentsWanted = segment + 1;
+        await WriteSoonAsync();
+        _open = segment;
+        _slotsLeft = SegmentSize;
+    }
+
+    private int SegmentSize => Math.Max(1, orderOptions.Value.IndexSegmentSize);
 
     /// <summary>This grain's own lines, with those not yet written.</summary>
     private ImmutableArray<OrderSummary> OwnLines()
