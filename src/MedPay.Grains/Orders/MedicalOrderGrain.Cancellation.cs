@@ -43,7 +43,7 @@ public sealed partial class MedicalOrderGrain
 
         var now = time.GetUtcNow();
         var next = to == OrderStatus.Expired ? state.State.Expired(reason, now) : state.State.Cancelled(reason, now);
-        await SaveAsync(next.WithNotification(Notification(next, to == OrderStatus.Expired ? "order.expired" : "order.cancelled")));
+        await SaveAsync(next.WithNotification(Notification(next, to == OrderStatus.Expired ? WireNames.OrderEvents.Expired : WireNames.OrderEvents.Cancelled)));
         ScheduleDelivery();
         LogMoved();
         await UpdateReminderAsync();

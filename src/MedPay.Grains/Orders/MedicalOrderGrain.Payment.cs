@@ -46,7 +46,7 @@ public sealed partial class MedicalOrderGrain
         if (reserved.Error is { Code: ErrorCodes.InsufficientBalance } insufficient)
         {
             var failed = state.State.Failed(insufficient, time.GetUtcNow(), Fingerprints.AuthCode(command.AuthCode!));
-            await SaveAsync(failed.WithNotification(Notification(failed, "order.failed")));
+            await SaveAsync(failed.WithNotification(Notification(failed, WireNames.OrderEvents.Failed)));
             ScheduleDelivery();
             LogMoved();
             await UpdateReminderAsync();
@@ -121,7 +121,7 @@ public sealed partial class MedicalOrderGrain
             case SettlementStatus.Succeeded:
             {
                 var settled = current.Settled(record, time.GetUtcNow());
-                var notification = await TryFirstDeliveryAsync(settled, Notification(settled, "order.settled"));
+                var notification = await TryFirstDeliveryAsync(settled, Notification(settled, WireNames.OrderEvents.Settled));
                 await SaveAsync(settled.WithNotification(notification));
                 ScheduleDelivery();
                 LogMoved();
@@ -133,7 +133,7 @@ public sealed partial class MedicalOrderGrain
             case SettlementStatus.Declined:
             {
                 var failed = current.Failed(record.Failure!, time.GetUtcNow());
-                var notification = await TryFirstDeliveryAsync(failed, Notification(failed, "order.failed"));
+                var notification = await TryFirstDeliveryAsync(failed, Notification(failed, WireNames.OrderEvents.Failed));
                 await SaveAsync(failed.WithNotification(notification));
                 ScheduleDelivery();
                 LogMoved();
@@ -145,7 +145,7 @@ public sealed partial class MedicalOrderGrain
             {
                 // Rule 5: amounts reported back that disagree are never overwritten; a person decides.
                 var held = current.HeldForReview(record.Failure!, time.GetUtcNow(), record.PlatformRef);
-                var notification = await TryFirstDeliveryAsync(held, Notification(held, "order.manual_review"));
+                var notification = await TryFirstDeliveryAsync(held, Notification(held, WireNames.OrderEvents.ManualReview));
                 await SaveAsync(held.WithNotification(notification));
                 ScheduleDelivery();
                 LogMoved();
@@ -159,7 +159,7 @@ public sealed partial class MedicalOrderGrain
                     // Unknown is not an outcome: nothing is durable elsewhere, so the merchant hears of it only after this write.
                     var reason = $"the outcome of settlement {record.SettlementId} is still unknown after {waited.TotalMinutes:F0} minutes";
                     var held = current.HeldForReview(new(ErrorCodes.SettlementUnknown, reason), time.GetUtcNow());
-                    await SaveAsync(held.WithNotification(Notification(held, "order.manual_review")));
+                    await SaveAsync(held.WithNotification(Notification(held, WireNames.OrderEvents.ManualReview)));
                     ScheduleDelivery();
                     LogMoved();
                 }

@@ -79,7 +79,7 @@ public sealed partial class MedicalOrderGrain
             case SettlementStatus.Succeeded:
                 await GrainFactory.GetGrain<IEVoucherGrain>(current.Command!.UserId).CreditRefundAsync(OrderId, refund.RefundId, refund.Split);
                 var refunded = state.State.RefundSucceeded(refund, record.PlatformRef, time.GetUtcNow());
-                var notification = await TryFirstDeliveryAsync(refunded, Notification(refunded, "order.refunded", refunded.Refund(refund.RefundId)));
+                var notification = await TryFirstDeliveryAsync(refunded, Notification(refunded, WireNames.OrderEvents.Refunded, refunded.Refund(refund.RefundId)));
                 await SaveAsync(refunded.WithNotification(notification));
                 ScheduleDelivery();
                 LogMoved();
@@ -123,7 +123,7 @@ public sealed partial class MedicalOrderGrain
     private async Task HoldRefundAsync(RefundView refund, RefundRecord record, Failure reason, bool outcomeDurable)
     {
         var held = state.State.RefundHeld(refund, reason, record.PlatformRef, time.GetUtcNow());
-        var notification = Notification(held, "order.refund_review", held.Refund(refund.RefundId));
+        var notification = Notification(held, WireNames.OrderEvents.RefundReview, held.Refund(refund.RefundId));
         if (outcomeDurable)
         {
             notification = await TryFirstDeliveryAsync(held, notification);
