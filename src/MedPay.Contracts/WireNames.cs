@@ -6,6 +6,18 @@ namespace MedPay.Contracts;
 /// </summary>
 public static class WireNames
 {
+    /// <summary>The types of the result notifications an order sends its merchant.</summary>
+    public static class OrderEvents
+    {
+        public const string Settled = "order.settled";
+        public const string Failed = "order.failed";
+        public const string ManualReview = "order.manual_review";
+        public const string Refunded = "order.refunded";
+        public const string RefundReview = "order.refund_review";
+        public const string Cancelled = "order.cancelled";
+        public const string Expired = "order.expired";
+    }
+
     public static string Of(OrderStatus status) => status switch
     {
         OrderStatus.Created => "created",

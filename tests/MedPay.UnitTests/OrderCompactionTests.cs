@@ -17,7 +17,7 @@ public sealed class OrderCompactionTests
             .Append(new OutboxEvent("pending", "order.refunded", "{}", T0.AddMinutes(1), NotificationStatus.Pending, 0, T0, null, null));
         var state = new OrderState { Outbox = [.. outbox] };
 
-        var compacted = MedicalOrderGrain.Compacted(state, deliveryLogSize: 20, maxHistory: 64);
+        var compacted = OrderState.Compacted(state, deliveryLogSize: 20, maxHistory: 64);
 
         Assert.Equal("pending", Assert.Single(compacted.Outbox).EventId);
         Assert.Equal(20, compacted.Deliveries.Count);
@@ -25,7 +25,7 @@ public sealed class OrderCompactionTests
         Assert.Equal(Enumerable.Range(10, 20).Select(i => $"e{i}"), compacted.Deliveries.Select(d => d.EventId));
         Assert.Equal("HTTP 500", compacted.Deliveries.Single(d => d.EventId == "e12").LastError);
 
-        var again = MedicalOrderGrain.Compacted(compacted with { Outbox = [compacted.Outbox[0] with { Status = NotificationStatus.Delivered }] }, 20, 64);
+        var again = OrderState.Compacted(compacted with { Outbox = [compacted.Outbox[0] with { Status = NotificationStatus.Delivered }] }, 20, 64);
         Assert.Empty(again.Outbox);
         Assert.Equal("pending", again.Deliveries[^1].EventId);
         Assert.Equal(11, again.DeliveriesDropped);
@@ -37,13 +37,13 @@ public sealed class OrderCompactionTests
         var history = Enumerable.Range(0, 200).Select(i => new OrderHistoryEntry(T0.AddSeconds(i), i == 0 ? OrderStatus.Created : OrderStatus.PartiallyRefunded, $"entry {i}"));
         var state = new OrderState { History = [.. history] };
 
-        var compacted = MedicalOrderGrain.Compacted(state, deliveryLogSize: 20, maxHistory: 64);
+        var compacted = OrderState.Compacted(state, deliveryLogSize: 20, maxHistory: 64);
 
         Assert.Equal(64, compacted.History.Count);
         Assert.Equal("entry 0", compacted.History[0].Cause);
         Assert.Equal("entry 137", compacted.History[1].Cause);
         Assert.Equal("entry 199", compacted.History[^1].Cause);
         Assert.Equal(136, compacted.HistoryDropped);
-        Assert.Same(compacted, MedicalOrderGrain.Compacted(compacted, 20, 64));
+        Assert.Same(compacted, OrderState.Compacted(compacted, 20, 64));
     }
 }

@@ -17,6 +17,18 @@ public sealed class WireNamesTests
         Assert.Equal("manual_review", WireNames.Of(RefundStatus.ManualReview));
     }
 
+    [Fact]
+    public void The_order_event_types_are_the_ones_merchants_subscribe_to()
+    {
+        Assert.Equal(
+            new[] { "order.settled", "order.failed", "order.manual_review", "order.refunded", "order.refund_review", "order.cancelled", "order.expired" },
+            new[]
+            {
+                WireNames.OrderEvents.Settled, WireNames.OrderEvents.Failed, WireNames.OrderEvents.ManualReview, WireNames.OrderEvents.Refunded,
+                WireNames.OrderEvents.RefundReview, WireNames.OrderEvents.Cancelled, WireNames.OrderEvents.Expired,
+            });
+    }
+
     private static void AssertNames(IEnumerable<string> names)
     {
         var all = names.ToList();
