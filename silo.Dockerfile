@@ -4,7 +4,9 @@
 # the cluster certificate from a mounted secret; see "Operating a cluster" in README.md. Cluster TLS is on: a silo
 # without a certificate (MedPay__Cluster__Tls__CertificatePath) does not start.
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Base images pinned by exact version (the SDK of global.json's feature band and the runtime it carries), so that a
+# rebuild gives the same image; bump both together, to the versions `dotnet --list-sdks` / `--list-runtimes` show.
+FROM mcr.microsoft.com/dotnet/sdk:10.0.401 AS build
 WORKDIR /repo
 # Restore first, from the project files alone, so that the layer is reused while only code changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
@@ -19,10 +21,12 @@ COPY src/MedPay.Grains/ src/MedPay.Grains/
 COPY src/MedPay.Silo/ src/MedPay.Silo/
 RUN dotnet publish src/MedPay.Silo/MedPay.Silo.csproj -c Release --no-restore -o /app
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM mcr.microsoft.com/dotnet/aspnet:10.0.12 AS runtime
 WORKDIR /app
 COPY --from=build /app .
+# Server GC: a silo is a long-running, many-threaded server that owns its container's cores.
 ENV DOTNET_ENVIRONMENT=Production \
+    DOTNET_gcServer=1 \
     MedPay__Clustering__Provider=AzureTable \
     MedPay__Clustering__ListenOnAnyHostAddress=true \
     MedPay__Storage__Provider=AzureTable \

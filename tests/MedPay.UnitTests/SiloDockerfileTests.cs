@@ -58,6 +58,29 @@ public sealed partial class SiloDockerfileTests
         Assert.DoesNotContain("-p 30000", Dockerfile);
     }
 
+    [Fact]
+    public void Every_base_image_is_pinned_to_an_exact_version()
+    {
+        var images = FromLine().Matches(Dockerfile).Select(m => m.Groups["image"].Value).ToList();
+        Assert.NotEmpty(images);
+        Assert.All(images, image => Assert.Matches(@":\d+\.\d+\.\d+$", image));
+    }
+
+    [Fact]
+    public void The_silo_runs_with_server_GC()
+    {
+        Assert.Contains("DOTNET_gcServer=1", Dockerfile);
+    }
+
+    [Fact]
+    public void The_build_context_leaves_out_the_hosts_bin_and_obj()
+    {
+        // A host's obj/project.assets.json copied into the image breaks `publish --no-restore` (NETSDK1064).
+        var ignored = File.ReadAllLines(Path.Combine(Root, ".dockerignore")).Select(l => l.Trim()).ToList();
+        Assert.Contains("**/bin/", ignored);
+        Assert.Contains("**/obj/", ignored);
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -73,6 +96,9 @@ public sealed partial class SiloDockerfileTests
 
     [GeneratedRegex(@"^COPY (?!--from)(?<sources>.+) \S+$", RegexOptions.Multiline)]
     private static partial Regex CopyLine();
+
+    [GeneratedRegex(@"^FROM (?<image>\S+)", RegexOptions.Multiline)]
+    private static partial Regex FromLine();
 
     [GeneratedRegex(@"<ProjectReference Include=""(?<path>[^""]+)""")]
     private static partial Regex ProjectReference();
