@@ -14,6 +14,12 @@ public static class MedPayApi
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
+    /// <summary>How long the API waits for a grain call (<c>MedPay:Clustering:ResponseTimeout</c>) before it answers 503.</summary>
+    public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>What a 503 tells the client to wait before it repeats the request (<c>Retry-After</c>, seconds).</summary>
+    public const int RetryAfterSeconds = 2;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -81,6 +87,15 @@ public static class MedPayApi
     {
         client.UseMedPayClusterTls(configuration);
         var clustering = configuration.GetSection("MedPay:Clustering");
+        // A person waits on the other end of every grain call the API makes: past this time-out (Orleans' own default is
+        // 30 s) the caller gets a 503 with Retry-After instead of a hung request, e.g. while a killed silo is declared dead.
+        var responseTimeout = clustering.GetValue("ResponseTimeout", DefaultResponseTimeout);
+        if (responseTimeout <= TimeSpan.Zero || responseTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException("MedPay:Clustering:ResponseTimeout must be more than 0 and at most 5 minutes.");
+        }
+
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
         var serviceId = clustering["ServiceId"] ?? "medpay";
         var clusterId = clustering["ClusterId"] ?? "medpay-local";
         switch (clustering["Provider"] ?? "Localhost")
@@ -119,6 +134,11 @@ public static class MedPayApi
                 ("service_unavailable", "MedPay could not store the outcome; repeating the request is safe."),
             _ => ("internal_error", "An unexpected error occurred; it has been logged."),
         };
+        if (code == "service_unavailable")
+        {
+            context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         await Problems.WriteAsync(context, code, detail);
     }
 }
