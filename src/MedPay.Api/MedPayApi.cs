@@ -5,6 +5,7 @@ using MedPay.Contracts;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Runtime;
 
 namespace MedPay.Api;
@@ -13,6 +14,9 @@ namespace MedPay.Api;
 public static class MedPayApi
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Where the API serves the Orleans dashboard to operators (<c>MedPay:Dashboard:Enabled</c>).</summary>
+    public const string DashboardPath = "/dashboard";
 
     /// <summary>How long the API waits for a grain call (<c>MedPay:Clustering:ResponseTimeout</c>) before it answers 503.</summary>
     public static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(10);
@@ -28,7 +32,15 @@ public static class MedPayApi
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.UseOrleansClient(client => UseClustering(client, builder.Configuration));
+        var dashboard = builder.Configuration.GetValue("MedPay:Dashboard:Enabled", true);
+        builder.UseOrleansClient(client =>
+        {
+            UseClustering(client, builder.Configuration);
+            if (dashboard)
+            {
+                client.AddDashboard(o => o.HideTrace = true);
+            }
+        });
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -80,6 +92,12 @@ public static class MedPayApi
         app.MapOrdersApi();
         app.MapMerchantApi();
         app.MapAdminApi();
+        if (dashboard)
+        {
+            // The Orleans dashboard, for operators (both roles); it is not part of the public contract.
+            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Policies.OperatorReader).ExcludeFromDescription();
+        }
+
         return app;
     }
 

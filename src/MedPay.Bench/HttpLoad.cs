@@ -23,7 +23,7 @@ public static class HttpLoad
         await using var silo = await BenchSilo.StartAsync("Memory", null, "http-" + run);
         var api = MedPayApi.Build(
             // Development, for the embedded token issuer: each payment goes with its user's bearer token, validated as in production.
-            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true",
+            ["--urls=http://127.0.0.1:0", "--environment=Development", "--MedPay:Auth:DevelopmentIssuer=true", "--MedPay:Dashboard:Enabled=false",
                 $"--MedPay:Clustering:GatewayPort={silo.GatewayPort}", $"--MedPay:Clustering:ServiceId=http-{run}", $"--MedPay:Clustering:ClusterId=http-{run}"],
             builder => builder.Logging.ClearProviders());
         await api.StartAsync();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -32,6 +33,13 @@ public static class MedPaySilo
     {
         silo.UseMedPayClusterTls(configuration);
         silo.Services.AddMedPayGrainServices(configuration);
+        if (configuration.GetValue("MedPay:Dashboard:Enabled", true))
+        {
+            // The Orleans dashboard's silo side (its statistics and a profiler of grain calls); the API serves its pages to
+            // operators. Its live log stream stays off: logs are for the log pipeline, not for a browser.
+            silo.AddDashboard(o => o.HideTrace = true);
+        }
+
         silo.Services.AddOptions<ClusterTlsOptions>().Bind(configuration.GetSection(ClusterTlsOptions.Section));
         silo.Services.AddSingleton<IValidateOptions<SiloStorageOptions>, SiloProductionValidator>();
         silo.Services.AddOptions<SiloStorageOptions>().Bind(configuration.GetSection(SiloStorageOptions.Section)).ValidateOnStart();

@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.AspNetCore.Routing;
+
+namespace MedPay.ApiTests;
+
+/// <summary>
+/// The Orleans dashboard is served by the API under <c>/dashboard</c> to operators of either role, and to no one else:
+/// every route it maps (pages, assets, and the JSON its pages read) refuses the anonymous caller (401) and users and
+/// merchants (403). It is not in the OpenAPI document.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class DashboardTests(ApiFixture fixture)
+{
+    public static bool IsDashboard(RouteEndpoint route) =>
+        ("/" + route.RoutePattern.RawText!.TrimStart('/')).StartsWith(MedPay.Api.MedPayApi.DashboardPath + "/", StringComparison.Ordinal)
+        || "/" + route.RoutePattern.RawText!.Trim('/') == MedPay.Api.MedPayApi.DashboardPath;
+
+    private List<string> Paths() =>
+        [.. fixture.Routes.Where(IsDashboard)
+            .Select(r => "/" + r.RoutePattern.RawText!.TrimStart('/'))
+            .Select(p => p.Replace("{**path}", "x.woff").Replace("{page:int}", "1").Replace("{*path}", "x").Replace("{*address}", "x").Replace("{*grainName}", "x"))
+            .Distinct()];
+
+    [Fact]
+    public async Task Every_dashboard_route_refuses_the_anonymous_users_and_merchants()
+    {
+        var paths = Paths();
+        Assert.Contains("/dashboard/ClusterStats", paths);
+        var user = await fixture.UserClientAsync(ApiSteps.Unique("u"));
+        var (_, _, merchant) = await fixture.RegisterMerchantAsync();
+        var wrong = new List<string>();
+        foreach (var path in paths)
+        {
+            foreach (var (who, client, expected) in new[] { ("anonymous", fixture.Anonymous, HttpStatusCode.Unauthorized), ("user", user, HttpStatusCode.Forbidden), ("merchant", merchant, HttpStatusCode.Forbidden) })
+            {
+                using var response = await client.GetAsync(path);
+                if (response.StatusCode != expected)
+                {
+                    wrong.Add($"{path} as {who}: expected {(int)expected}, got {(int)response.StatusCode}");
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
+    [Fact]
+    public async Task Operators_of_either_role_see_the_dashboard_and_the_cluster()
+    {
+        foreach (var client in new[] { fixture.Operator, fixture.Auditor })
+        {
+            using var page = await client.GetAsync("/dashboard/");
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+            using var stats = await client.GetAsync("/dashboard/ClusterStats");
+            Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+            using var silos = await client.GetAsync("/dashboard/DashboardCounters");
+            Assert.Equal(HttpStatusCode.OK, silos.StatusCode);
+            Assert.Contains("\"totalActiveHostCount\":1", await silos.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public async Task The_dashboard_is_not_in_the_openapi_document()
+    {
+        var document = await (await fixture.Anonymous.GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("/dashboard", document, StringComparison.Ordinal);
+    }
+}
