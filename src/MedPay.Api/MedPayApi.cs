@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Scalar.AspNetCore;
 using Orleans.Runtime;
 
 namespace MedPay.Api;
@@ -86,6 +87,8 @@ public static class MedPayApi
         app.UseMedPayPrincipalLimits();
         app.UseMiddleware<IdempotencyMiddleware>();
         app.MapOpenApi().AllowAnonymous();
+        // An interactive reference over the OpenAPI document, for the developers who integrate MedPay.
+        app.MapScalarApiReference("/scalar", o => o.WithTitle("MedPay API")).AllowAnonymous();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
         app.MapVouchersApi();

@@ -64,7 +64,8 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
     };
 
     /// <summary>Open to anyone, the anonymous included.</summary>
-    private static readonly HashSet<string> Anonymous = ["GET /health/live", "GET /health/ready", "GET /openapi/{documentName}.json", "POST /connect/token"];
+    private static readonly HashSet<string> Anonymous = ["GET /health/live", "GET /health/ready", "GET /openapi/{documentName}.json", "POST /connect/token",
+        "GET /scalar/{documentName?}", "GET /scalar/scalar.js", "GET /scalar/scalar.aspnetcore.js", "GET /scalar/favicon.svg"];
 
     [Fact]
     public void Every_route_has_a_decision_for_every_caller()
@@ -167,7 +168,7 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
             var space = route.IndexOf(' ');
             var method = new HttpMethod(route[..space]);
             var path = route[(space + 1)..]
-                .Replace("{userId}", UserId).Replace("{orderId}", OrderId).Replace("{merchantId}", MerchantId).Replace("{documentName}", "v1");
+                .Replace("{userId}", UserId).Replace("{orderId}", OrderId).Replace("{merchantId}", MerchantId).Replace("{documentName}", "v1").Replace("{documentName?}", "v1");
             var day = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             HttpContent? content = route switch
             {

@@ -67,3 +67,21 @@ public sealed class DashboardTests(ApiFixture fixture)
         Assert.DoesNotContain("/dashboard", document, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The interactive API reference (Scalar) over the OpenAPI document: open to anyone, served from the API itself (no CDN).</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ApiReferenceTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task The_api_reference_is_served_with_its_script_and_reads_the_openapi_document()
+    {
+        using var page = await fixture.Anonymous.GetAsync("/scalar/v1");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("\"url\":\"openapi/v1.json\"", html, StringComparison.Ordinal);
+        Assert.Contains("<script src=\"scalar.js\"></script>", html, StringComparison.Ordinal);
+        using var script = await fixture.Anonymous.GetAsync("/scalar/scalar.js");
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.True((await script.Content.ReadAsByteArrayAsync()).Length > 100_000, "the bundle is served by the API");
+    }
+}
