@@ -1,14 +1,49 @@
 #!/usr/bin/env bash
 # The run command: installs what it needs, then starts Azurite (data in .azurite/), the sandbox insurance platform,
 # one silo and the API on 127.0.0.1. Ctrl-C stops all four. State (MedPay's and the sandbox's) is kept in .azurite/.
-# MEDPAY_API_PORT (default 5080) moves the API, MEDPAY_SANDBOX_PORT (default 5090) the sandbox platform.
+# Every port can be moved by an environment variable (see PORTS below, and README "Run"); all are checked before
+# anything starts, and a port in use stops the command at once with its name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/azurite.sh
 
 api_port=${MEDPAY_API_PORT:-5080}
 sandbox_port=${MEDPAY_SANDBOX_PORT:-5090}
+blob_port=${MEDPAY_AZURITE_BLOB_PORT:-10000}
+queue_port=${MEDPAY_AZURITE_QUEUE_PORT:-10001}
+table_port=${MEDPAY_AZURITE_TABLE_PORT:-10002}
+silo_port=${MEDPAY_SILO_PORT:-11111}
+gateway_port=${MEDPAY_GATEWAY_PORT:-30000}
+# What needs each port, and the variable that moves it.
+PORTS=(
+  "$blob_port:Azurite blob:MEDPAY_AZURITE_BLOB_PORT" "$queue_port:Azurite queue:MEDPAY_AZURITE_QUEUE_PORT"
+  "$table_port:Azurite table:MEDPAY_AZURITE_TABLE_PORT" "$sandbox_port:the sandbox platform:MEDPAY_SANDBOX_PORT"
+  "$silo_port:the silo's cluster port:MEDPAY_SILO_PORT" "$gateway_port:the silo's client gateway:MEDPAY_GATEWAY_PORT"
+  "$api_port:the API:MEDPAY_API_PORT")
+check_ports() {
+  local pairs=() entry taken port failed=0
+  for entry in "${PORTS[@]}"; do
+    port=${entry%%:*}
+    if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+      echo "error: ${entry##*:}=$port is not a port number" >&2
+      exit 2
+    fi
+    pairs+=("$port=$port")
+  done
+  taken=$(taken_ports "${pairs[@]}")
+  for entry in "${PORTS[@]}"; do
+    port=${entry%%:*}
+    if grep -qx "$port=$port" <<<"$taken"; then
+      local rest=${entry#*:}
+      echo "error: port $port (${rest%:*}) is in use; stop what holds it, or set ${rest##*:} to another port" >&2
+      failed=1
+    fi
+  done
+  if ((failed)); then exit 2; fi
+}
+
 install_node_tools
+check_ports
 dotnet build src/MedPay.Sandbox/MedPay.Sandbox.csproj -c Release --nologo -v quiet
 dotnet build src/MedPay.Silo/MedPay.Silo.csproj -c Release --nologo -v quiet
 dotnet build src/MedPay.Api/MedPay.Api.csproj -c Release --nologo -v quiet
@@ -28,20 +63,23 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-start_azurite .azurite 10000 10001 10002
+# Checked again right before starting: the build may have taken a while.
+check_ports
+start_azurite .azurite "$blob_port" "$queue_port" "$table_port"
 
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 # Development settings: callbacks may go to a receiver on this machine (production refuses loopback and private addresses).
 export MedPay__Notifications__AllowedCallbackHosts__0=127.0.0.1
 # The sandbox insurance platform and cash channel, a process of their own with their tables on the same Azurite;
 # the silo reaches them over HTTP with signed envelopes (development keys), as it would the national platform.
-ASPNETCORE_URLS="http://127.0.0.1:$sandbox_port" detached dotnet src/MedPay.Sandbox/bin/Release/net10.0/MedPay.Sandbox.dll &
+Sandbox__StorageConnectionString="$MedPay__Storage__ConnectionString" ASPNETCORE_URLS="http://127.0.0.1:$sandbox_port" detached dotnet src/MedPay.Sandbox/bin/Release/net10.0/MedPay.Sandbox.dll &
 SANDBOX_PID=$!
-wait_for_port "$sandbox_port" 120 "the sandbox platform"
+wait_for_port "$sandbox_port" 120 "the sandbox platform" "$SANDBOX_PID"
 export MedPay__Platform__BaseAddress="http://127.0.0.1:$sandbox_port/"
+export MedPay__Clustering__SiloPort="$silo_port" MedPay__Clustering__GatewayPort="$gateway_port"
 detached dotnet src/MedPay.Silo/bin/Release/net10.0/MedPay.Silo.dll &
 SILO_PID=$!
-wait_for_port 30000 120 "the silo"
+wait_for_port "$gateway_port" 120 "the silo" "$SILO_PID"
 
 ASPNETCORE_URLS="http://127.0.0.1:$api_port" detached dotnet src/MedPay.Api/bin/Release/net10.0/MedPay.Api.dll &
 API_PID=$!

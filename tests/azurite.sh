@@ -16,9 +16,26 @@ free_port() {
   node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
 
-wait_for_port() { # PORT SECONDS WHAT
+# Every NAME=PORT pair whose port cannot be bound on 127.0.0.1 right now, one per line; nothing when all are free.
+taken_ports() { # NAME=PORT...
+  node -e "
+    const net = require('net');
+    const check = ([name, port]) => new Promise(done => {
+      const s = net.createServer();
+      s.once('error', () => done(name + '=' + port));
+      s.listen(Number(port), '127.0.0.1', () => s.close(() => done(null)));
+    });
+    Promise.all(process.argv.slice(1).map(a => a.split('='))).then(pairs => Promise.all(pairs.map(check)))
+      .then(r => { for (const t of r) if (t) console.log(t); });" "$@"
+}
+
+wait_for_port() { # PORT SECONDS WHAT [PID: fails at once if it exits]
   local deadline=$((SECONDS + $2))
   until (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+      echo "error: $3 stopped before it opened 127.0.0.1:$1" >&2
+      return 1
+    fi
     if ((SECONDS >= deadline)); then
       echo "error: $3 did not open 127.0.0.1:$1 within $2 s" >&2
       return 1
@@ -33,7 +50,7 @@ start_azurite() { # DIR BLOB QUEUE TABLE
     --blobHost 127.0.0.1 --blobPort "$2" --queueHost 127.0.0.1 --queuePort "$3" \
     --tableHost 127.0.0.1 --tablePort "$4" --skipApiVersionCheck >"$1/azurite.log" 2>&1 &
   AZURITE_PID=$!
-  if ! { wait_for_port "$4" 60 Azurite && wait_for_port "$2" 60 Azurite; }; then
+  if ! { wait_for_port "$4" 60 Azurite "$AZURITE_PID" && wait_for_port "$2" 60 Azurite "$AZURITE_PID"; }; then
     cat "$1/azurite.log" >&2
     return 1
   fi
