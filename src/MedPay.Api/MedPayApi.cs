@@ -7,6 +7,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orleans.Runtime;
 
 namespace MedPay.Api;
@@ -37,6 +41,7 @@ public static class MedPayApi
         builder.UseOrleansClient(client =>
         {
             UseClustering(client, builder.Configuration);
+            client.AddActivityPropagation();
             if (dashboard)
             {
                 client.AddDashboard(o => o.HideTrace = true);
@@ -49,6 +54,18 @@ public static class MedPayApi
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddProblemDetails();
+        // Metrics (ASP.NET Core, HttpClient, the Orleans client) for the operators' Prometheus scrape at /metrics; traces
+        // and metrics to an OTLP collector where one is configured, the trace carried on into the silos' grain calls.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("medpay-api"))
+            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter("Microsoft.Orleans").AddPrometheusExporter());
+        if (builder.Configuration["MedPay:Telemetry:Otlp:Endpoint"] is { Length: > 0 } otlp)
+        {
+            telemetry.WithTracing(t => t.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"))
+                .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf, new Uri(otlp));
+        }
+
         builder.Services.AddOpenApi(OpenApiDocumentation.Configure);
         builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
@@ -95,6 +112,7 @@ public static class MedPayApi
         app.MapOrdersApi();
         app.MapMerchantApi();
         app.MapAdminApi();
+        app.MapPrometheusScrapingEndpoint().RequireAuthorization(Policies.OperatorReader).ExcludeFromDescription();
         if (dashboard)
         {
             // The Orleans dashboard, for operators (both roles); it is not part of the public contract.

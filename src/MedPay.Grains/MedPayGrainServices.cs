@@ -20,6 +20,8 @@ public static class MedPayGrainServices
     public static IServiceCollection AddMedPayGrainServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMedPayRedaction();
+        services.AddMetrics();
+        services.TryAddSingleton<MedPayMetrics>();
         // Every setting is checked when the silo starts: a bad one stops it with a message, not a 500 later.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RegionalPolicyOptions>, RegionalPolicyOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PlatformOptions>, PlatformOptionsValidator>());

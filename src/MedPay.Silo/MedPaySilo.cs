@@ -7,6 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -33,6 +37,17 @@ public static class MedPaySilo
     {
         silo.UseMedPayClusterTls(configuration);
         silo.Services.AddMedPayGrainServices(configuration);
+        // Traces continue across grain calls from the API's request; exported (with Orleans' and MedPay's metrics) only
+        // where an OTLP collector is configured, so that a silo without one pays nothing for them.
+        silo.AddActivityPropagation();
+        if (configuration["MedPay:Telemetry:Otlp:Endpoint"] is { Length: > 0 } otlp)
+        {
+            silo.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("medpay-silo"))
+                .WithTracing(t => t.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application").AddHttpClientInstrumentation())
+                .WithMetrics(m => m.AddMeter("Microsoft.Orleans", MedPayMetrics.MeterName).AddHttpClientInstrumentation())
+                .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf, new Uri(otlp));
+        }
         if (configuration.GetValue("MedPay:Dashboard:Enabled", true))
         {
             // The Orleans dashboard's silo side (its statistics and a profiler of grain calls); the API serves its pages to

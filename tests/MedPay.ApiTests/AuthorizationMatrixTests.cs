@@ -61,6 +61,7 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
         ["POST /v1/admin/merchants/{merchantId}/callback"] = [F, F, F, F, F, A],
         ["GET /v1/admin/audit"] = [F, F, F, F, A, A],
         ["GET /v1/admin/reconciliation"] = [F, F, F, F, A, A],
+        ["GET /metrics"] = [F, F, F, F, A, A],
     };
 
     /// <summary>Open to anyone, the anonymous included.</summary>

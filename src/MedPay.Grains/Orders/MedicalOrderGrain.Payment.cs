@@ -178,6 +178,15 @@ public sealed partial class MedicalOrderGrain
                 break;
         }
 
+        metrics.PaymentRecorded(
+            state.State.Status switch
+            {
+                OrderStatus.Settled => "settled",
+                OrderStatus.Failed => "failed",
+                OrderStatus.ManualReview => "manual_review",
+                _ => "unknown",
+            },
+            time.GetUtcNow() - (current.PayingSince ?? current.UpdatedAt));
         await UpdateReminderAsync();
         return Result();
     }

@@ -27,6 +27,7 @@ public sealed partial class MedicalOrderGrain(
     IOptions<RecoveryOptions> recovery,
     IOptions<OrderOptions> orderOptions,
     IOptions<NotificationOptions> notificationOptions,
+    MedPayMetrics metrics,
     ILogger<MedicalOrderGrain> logger) : Grain, IMedicalOrderGrain, IRemindable
 {
     private const string ResumeReminder = "resume";
