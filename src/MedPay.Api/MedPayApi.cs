@@ -57,6 +57,11 @@ public static class MedPayApi
         // Metrics (ASP.NET Core, HttpClient, the Orleans client) for the operators' Prometheus scrape at /metrics; traces
         // and metrics to an OTLP collector where one is configured, the trace carried on into the silos' grain calls.
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        if (builder.Environment.IsProduction())
+        {
+            // One JSON object a line, with the trace and span ids in its scopes, for the log pipeline.
+            builder.Logging.AddJsonConsole(o => (o.IncludeScopes, o.UseUtcTimestamp, o.TimestampFormat) = (true, true, "O"));
+        }
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("medpay-api"))
             .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter("Microsoft.Orleans").AddPrometheusExporter());

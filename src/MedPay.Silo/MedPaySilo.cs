@@ -40,13 +40,26 @@ public static class MedPaySilo
         // Traces continue across grain calls from the API's request; exported (with Orleans' and MedPay's metrics) only
         // where an OTLP collector is configured, so that a silo without one pays nothing for them.
         silo.AddActivityPropagation();
-        if (configuration["MedPay:Telemetry:Otlp:Endpoint"] is { Length: > 0 } otlp)
+        // The silo's Prometheus scrape (SiloHttp) reads the same meters.
+        var otlp = configuration["MedPay:Telemetry:Otlp:Endpoint"];
+        var scrape = SiloHttp.Port(configuration) > 0;
+        if (otlp is { Length: > 0 } || scrape)
         {
-            silo.Services.AddOpenTelemetry()
+            var telemetry = silo.Services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService("medpay-silo"))
-                .WithTracing(t => t.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application").AddHttpClientInstrumentation())
-                .WithMetrics(m => m.AddMeter("Microsoft.Orleans", MedPayMetrics.MeterName).AddHttpClientInstrumentation())
-                .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf, new Uri(otlp));
+                .WithMetrics(m =>
+                {
+                    m.AddMeter("Microsoft.Orleans", MedPayMetrics.MeterName).AddHttpClientInstrumentation();
+                    if (scrape)
+                    {
+                        m.AddPrometheusExporter();
+                    }
+                });
+            if (otlp is { Length: > 0 })
+            {
+                telemetry.WithTracing(t => t.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application").AddHttpClientInstrumentation())
+                    .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf, new Uri(otlp));
+            }
         }
         if (configuration.GetValue("MedPay:Dashboard:Enabled", true))
         {

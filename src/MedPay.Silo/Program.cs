@@ -1,14 +1,8 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MedPay.Silo;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.Configuration.AddMedPaySiloSettings().AddEnvironmentVariables().AddCommandLine(args);
-// Time for a stopping silo to hand its grains over and finish calls in flight (deactivations write what is unwritten).
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("MedPay:Silo:ShutdownTimeout", TimeSpan.FromSeconds(30)));
-builder.UseOrleans(silo => silo.UseMedPayClustering(builder.Configuration).AddMedPay(builder.Configuration));
-using var host = builder.Build();
+using var host = SiloHost.Build(args);
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 try
 {
