@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using MedPay.Contracts;
@@ -13,8 +14,12 @@ namespace MedPay.Api;
 /// key may be used again once the cause is fixed. Stored bodies are encrypted with ASP.NET Core Data Protection
 /// (<see cref="Purpose"/>, bound to the key's record) before they leave the API, so the cluster only holds ciphertext.
 /// </summary>
-public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<IdempotencyMiddleware> logger)
+public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<IdempotencyMiddleware> logger, IMeterFactory meters)
 {
+    /// <summary>Requests with an Idempotency-Key, by outcome: first (run), replay, mismatch (422), in_progress (409).</summary>
+    private readonly Counter<long> _keys = meters.Create(ApiMetrics.MeterName).CreateCounter<long>(
+        "medpay.idempotency.requests", "{request}", "Requests with an Idempotency-Key, by outcome: first, replay, mismatch, in_progress.");
+
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
@@ -47,6 +52,13 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
         var protector = protection.CreateProtector(Purpose, recordKey);
         var attempt = Guid.NewGuid();
         var decision = await grain.BeginAsync(Hash($"{request.ContentType}\n{Convert.ToBase64String(body)}"), attempt);
+        _keys.Add(1, new KeyValuePair<string, object?>("outcome", decision.Outcome switch
+        {
+            IdempotencyOutcome.Replay => "replay",
+            IdempotencyOutcome.Mismatch => "mismatch",
+            IdempotencyOutcome.InProgress => "in_progress",
+            _ => "first",
+        }));
         switch (decision.Outcome)
         {
             case IdempotencyOutcome.Replay:

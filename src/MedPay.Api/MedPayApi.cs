@@ -64,7 +64,7 @@ public static class MedPayApi
         }
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("medpay-api"))
-            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter("Microsoft.Orleans").AddPrometheusExporter());
+            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddMeter("Microsoft.Orleans", ApiMetrics.MeterName).AddPrometheusExporter());
         if (builder.Configuration["MedPay:Telemetry:Otlp:Endpoint"] is { Length: > 0 } otlp)
         {
             telemetry.WithTracing(t => t.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"))

@@ -14,11 +14,12 @@ public sealed record BenchOptions(
     {
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         var quick = args.Contains("--quick");
-        var scenarios = (Value("--scenarios") ?? "memory,azurite,peer,http,footprint").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        var scenarios = (Value("--scenarios") ?? "memory,azurite,peer,silos,http,footprint").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var connection = Value("--connection") ?? Environment.GetEnvironmentVariable("MedPay__Storage__ConnectionString");
         if (connection is null)
         {
             scenarios.Remove("azurite");
+            scenarios.Remove("silos");
         }
 
         return new BenchOptions(

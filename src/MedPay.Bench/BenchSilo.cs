@@ -35,6 +35,12 @@ public sealed class BenchSilo : IAsyncDisposable
 
     public WriteCounts Writes() => new(Storage.WritesByState, Reminders.Writes, Storage.Reads);
 
+    /// <summary>The counters of several silos added up.</summary>
+    public static WriteCounts Writes(IEnumerable<BenchSilo> silos) => silos.Select(s => s.Writes()).Aggregate((a, b) => new(
+        a.ByState.Keys.Union(b.ByState.Keys).ToDictionary(k => k, k => a.ByState.GetValueOrDefault(k) + b.ByState.GetValueOrDefault(k)),
+        a.Reminders + b.Reminders,
+        a.Reads + b.Reads));
+
     public int GatewayPort { get; }
 
     /// <summary>
@@ -58,7 +64,11 @@ public sealed class BenchSilo : IAsyncDisposable
         return last.Since(before);
     }
 
-    public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId)
+    /// <summary>
+    /// One silo; with <paramref name="membershipTable"/>, a member of a cluster whose membership is that Azure table on
+    /// <paramref name="connectionString"/> (every silo started with the same table and <paramref name="serviceId"/> joins it).
+    /// </summary>
+    public static async Task<BenchSilo> StartAsync(string storageProvider, string? connectionString, string serviceId, string? membershipTable = null)
     {
         var gatewayPort = FreePort();
         // Development: the bench silo runs on the development identity keys of silosettings.json, with the in-process sandbox
@@ -72,7 +82,9 @@ public sealed class BenchSilo : IAsyncDisposable
             ["MedPay:Storage:Provider"] = storageProvider,
             ["MedPay:Storage:ConnectionString"] = connectionString,
             ["MedPay:Storage:TableName"] = "bench" + serviceId.Replace("-", ""),
-            ["MedPay:Clustering:Provider"] = "Localhost",
+            ["MedPay:Clustering:Provider"] = membershipTable is null ? "Localhost" : "AzureTable",
+            ["MedPay:Clustering:TableName"] = membershipTable,
+            ["MedPay:Clustering:AdvertisedIP"] = "127.0.0.1",
             // The dashboard's profiler sees every grain call: the bench measures MedPay without it.
             ["MedPay:Dashboard:Enabled"] = "false",
             ["MedPay:Clustering:ServiceId"] = serviceId,

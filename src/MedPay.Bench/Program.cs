@@ -40,6 +40,36 @@ foreach (var storage in new[] { "memory", "azurite" }.Where(options.Scenarios.Co
     }
 }
 
+if (options.Scenarios.Contains("silos") && options.ConnectionString is { } azurite)
+{
+    // One machine, many silos: a cluster of 1, 2 and 3 silos (Azure Table membership on Azurite, grain state in memory
+    // so that Azurite's one thread does not set the pace), loaded through the first silo's grain factory; grains are
+    // placed across the cluster, so most calls cross between silos as they would behind the API.
+    var concurrency = options.Concurrency.Contains(64) ? 64 : options.Concurrency.Max();
+    foreach (var count in new[] { 1, 2, 3 })
+    {
+        var run = Guid.NewGuid().ToString("N")[..10];
+        var silos = new List<BenchSilo>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                silos.Add(await BenchSilo.StartAsync("Memory", azurite, "bench-" + run, "benchmembers" + run));
+            }
+
+            var medpay = await Scenarios.MedPayAsync(silos[0].Grains, concurrency, run);
+            report.Add(await LoadRunner.RunAsync($"medpay {count} silo{(count > 1 ? "s" : "")}", concurrency, options.Warmup, options.Duration, medpay, () => BenchSilo.Writes(silos)));
+        }
+        finally
+        {
+            foreach (var silo in Enumerable.Reverse(silos))
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+}
+
 if (options.Scenarios.Contains("http"))
 {
     foreach (var concurrency in options.Concurrency.Where(c => c > 1))

@@ -74,6 +74,7 @@ public sealed partial class MedicalOrderGrain
         var options = notificationOptions.Value;
         if (target?.Url is not { } url)
         {
+            metrics.NotificationAttempted("undeliverable");
             return pending.Undeliverable(target is null ? "the merchant is not registered" : "the merchant has no callback address");
         }
 
@@ -93,12 +94,15 @@ public sealed partial class MedicalOrderGrain
 
         if (attempt.Acknowledged)
         {
+            metrics.NotificationAttempted("acknowledged");
             return pending.Acknowledged(time.GetUtcNow());
         }
 
         var attempts = pending.Attempts + 1;
         logger.LogWarning("Order {OrderId}: notification {EventId} not acknowledged (attempt {Attempts}): {Error}", OrderId, pending.EventId, attempts, attempt.Error);
-        return pending.Unacknowledged(attempt.Error, options.MaxAttempts, time.GetUtcNow() + CallbackBackoff.After(attempts, options.FirstRetry, options.MaxRetry, Random.Shared));
+        var next = pending.Unacknowledged(attempt.Error, options.MaxAttempts, time.GetUtcNow() + CallbackBackoff.After(attempts, options.FirstRetry, options.MaxRetry, Random.Shared));
+        metrics.NotificationAttempted(next.Status == NotificationStatus.Failed ? "given_up" : "unacknowledged");
+        return next;
     }
 
     private string EventBody(string eventId, string type, OrderState s, RefundView? refund, DateTimeOffset at) => JsonSerializer.Serialize(new

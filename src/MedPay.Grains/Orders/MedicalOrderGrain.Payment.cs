@@ -12,6 +12,7 @@ public sealed partial class MedicalOrderGrain
     private async Task<Result<PaymentResult>> PayOnceAsync(PayOrderCommand command)
     {
         var current = state.State;
+        var path = command.PayerUserId is null ? MedPayMetrics.Paths.Merchant : MedPayMetrics.Paths.Direct;
         // On the direct path only the order's own user pays it; for anyone else it does not exist.
         if (current.Command is null || (command.PayerUserId is not null && command.PayerUserId != current.Command.UserId))
         {
@@ -21,13 +22,13 @@ public sealed partial class MedicalOrderGrain
         if (current.AuthCodeHash is not null && current.AuthCodeHash == Fingerprints.AuthCode(command.AuthCode ?? ""))
         {
             // The same consent again (a repeated request): the payment it started, not a second one.
-            return current.Status == OrderStatus.Paying ? await SettleAsync(resume: true) : await AnswerAgainAsync(current);
+            return current.Status == OrderStatus.Paying ? await SettleAsync(resume: true, path) : await AnswerAgainAsync(current);
         }
 
         switch (current.Status)
         {
             case OrderStatus.Paying:
-                return await SettleAsync(resume: true);
+                return await SettleAsync(resume: true, path);
             case OrderStatus.Settled or OrderStatus.PartiallyRefunded or OrderStatus.Refunded:
                 return new Failure(ErrorCodes.OrderAlreadyPaid, "The order is already paid.");
             case OrderStatus.Cancelled:
@@ -62,7 +63,7 @@ public sealed partial class MedicalOrderGrain
         var r = reserved.Value!;
         await hooks.AtAsync(FlowStep.AfterReserve, OrderId);
         // A reservation made before this request (by one a crash interrupted) may already have reached the platform.
-        return await PayWithAsync(r, command.AuthCode, resume: r.ReservedAt < requested);
+        return await PayWithAsync(r, command.AuthCode, resume: r.ReservedAt < requested, path);
     }
 
     /// <summary>
@@ -72,12 +73,12 @@ public sealed partial class MedicalOrderGrain
     /// stays unknown. Until then it is in this activation's memory; if anything fails before a write, the activation
     /// goes, and the next one starts again from storage (the reservation is found again, and settling resumes).
     /// </summary>
-    private async Task<Result<PaymentResult>> PayWithAsync(Reservation r, string? authCode, bool resume)
+    private async Task<Result<PaymentResult>> PayWithAsync(Reservation r, string? authCode, bool resume, string path = MedPayMetrics.Paths.Recovery)
     {
         state.State = state.State.Paying(r, authCode is null ? null : Fingerprints.AuthCode(authCode), time.GetUtcNow());
         try
         {
-            return await SettleAsync(resume);
+            return await SettleAsync(resume, path);
         }
         catch (Exception e)
         {
@@ -98,7 +99,8 @@ public sealed partial class MedicalOrderGrain
     /// it before the order's write (see <see cref="TryFirstDeliveryAsync"/>).
     /// </summary>
     /// <param name="resume">False only for a reservation this request made: nothing can have reached the platform yet.</param>
-    private async Task<Result<PaymentResult>> SettleAsync(bool resume)
+    /// <param name="path">How the payment came (direct, merchant, or recovery after a crash or an unknown outcome), for the metrics.</param>
+    private async Task<Result<PaymentResult>> SettleAsync(bool resume, string path = MedPayMetrics.Paths.Recovery)
     {
         var current = state.State;
         var order = current.Command!;
@@ -186,6 +188,7 @@ public sealed partial class MedicalOrderGrain
                 OrderStatus.ManualReview => "manual_review",
                 _ => "unknown",
             },
+            path,
             time.GetUtcNow() - (current.PayingSince ?? current.UpdatedAt));
         await UpdateReminderAsync();
         return Result();

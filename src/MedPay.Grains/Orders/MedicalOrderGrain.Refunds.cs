@@ -83,6 +83,7 @@ public sealed partial class MedicalOrderGrain
                 await SaveAsync(refunded.WithNotification(notification));
                 ScheduleDelivery();
                 LogMoved();
+                metrics.RefundRecorded("refunded");
                 break;
             case SettlementStatus.Declined:
                 // The platform or the cash channel refused to refund a payment MedPay holds as settled: final for this
@@ -105,6 +106,7 @@ public sealed partial class MedicalOrderGrain
                 else
                 {
                     logger.LogWarning("Order {OrderId}: the outcome of refund {RefundId} is unknown; it stays pending", OrderId, refund.RefundId);
+                    metrics.RefundRecorded("unknown");
                 }
 
                 break;
@@ -131,6 +133,7 @@ public sealed partial class MedicalOrderGrain
 
         await SaveAsync(held.WithNotification(notification));
         ScheduleDelivery();
+        metrics.RefundRecorded("manual_review");
         logger.LogWarning("Order {OrderId}: refund {RefundId} is held for manual review ({Code})", OrderId, refund.RefundId, reason.Code);
     }
 }
