@@ -21,8 +21,12 @@ COPY src/MedPay.Grains/ src/MedPay.Grains/
 COPY src/MedPay.Silo/ src/MedPay.Silo/
 RUN dotnet publish src/MedPay.Silo/MedPay.Silo.csproj -c Release --no-restore -o /app
 
+# A static wget (busybox, musl) for the image's HEALTHCHECK: the runtime image has no HTTP client of its own.
+FROM busybox:1.37.0-musl AS probe
+
 FROM mcr.microsoft.com/dotnet/aspnet:10.0.12 AS runtime
 WORKDIR /app
+COPY --from=probe /bin/wget /usr/local/bin/wget
 COPY --from=build /app .
 # Server GC: a silo is a long-running, many-threaded server that owns its container's cores.
 ENV DOTNET_ENVIRONMENT=Production \
@@ -30,9 +34,13 @@ ENV DOTNET_ENVIRONMENT=Production \
     MedPay__Clustering__Provider=AzureTable \
     MedPay__Clustering__ListenOnAnyHostAddress=true \
     MedPay__Storage__Provider=AzureTable \
-    MedPay__Cluster__Tls__Enabled=true
-# Silo-to-silo and client gateway ports, for the cluster's private network only (mutual TLS); never published.
-EXPOSE 11111 30000
+    MedPay__Cluster__Tls__Enabled=true \
+    MedPay__Silo__HttpPort=8080
+# Silo-to-silo and client gateway ports, for the cluster's private network only (mutual TLS); never published. 8080 is
+# the silo's own HTTP endpoint (SiloHttp): /health/live, /health/ready and the /metrics scrape, for the orchestrator.
+EXPOSE 11111 30000 8080
+# Ready: Active in the cluster and its storage answers (it is not yet while joining, nor once shutting down).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health/ready"]
 # The image's built-in non-root user.
 USER $APP_UID
 ENTRYPOINT ["dotnet", "MedPay.Silo.dll"]

@@ -123,11 +123,20 @@ public static class MedPaySilo
                     siloPort,
                     gatewayPort,
                     listenOnAnyHostAddress: clustering.GetValue("ListenOnAnyHostAddress", false));
-                return silo.UseAzureStorageClustering(o =>
+                silo.UseAzureStorageClustering(o =>
                 {
                     o.TableServiceClient = new TableServiceClient(ConnectionString(configuration));
                     o.TableName = clustering["TableName"] ?? "MedPayMembership";
                 });
+                if (clustering.GetValue("Kubernetes", false))
+                {
+                    // In a Kubernetes pod (src/deploy/k8s): the service and cluster ids from the pod's orleans/* labels,
+                    // the pod IP advertised, and the pods of silos the cluster declared dead deleted (the Deployment
+                    // replaces them). Membership stays in the table.
+                    silo.UseKubernetesHosting();
+                }
+
+                return silo;
             default:
                 throw new InvalidOperationException("MedPay:Clustering:Provider must be Localhost or AzureTable.");
         }

@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using MedPay.Silo;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace MedPay.ClusterTests;
@@ -68,6 +70,20 @@ public sealed class SiloHostTests
     {
         using var host = SiloHost.Build(["--environment=Development", "--MedPay:Storage:Provider=Memory", $"--MedPay:Clustering:SiloPort={FreePort()}", $"--MedPay:Clustering:GatewayPort={FreePort()}"]);
         Assert.IsNotType<Microsoft.AspNetCore.Builder.WebApplication>(host);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Kubernetes_hosting_is_used_where_the_setting_asks_for_it(bool kubernetes)
+    {
+        using var host = SiloHost.Build(
+        [
+            "--environment=Development", "--MedPay:Clustering:Provider=AzureTable", "--MedPay:Clustering:AdvertisedIP=127.0.0.1",
+            $"--MedPay:Clustering:Kubernetes={kubernetes}", $"--MedPay:Storage:ConnectionString={TestWorld.StorageConnectionString}",
+        ]);
+
+        Assert.Equal(kubernetes, host.Services.GetServices<IConfigureOptions<Orleans.Hosting.Kubernetes.KubernetesHostingOptions>>().Any());
     }
 
     [Theory]

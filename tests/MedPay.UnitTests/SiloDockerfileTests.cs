@@ -63,7 +63,7 @@ public sealed partial class SiloDockerfileTests
     {
         var images = FromLine().Matches(Dockerfile).Select(m => m.Groups["image"].Value).ToList();
         Assert.NotEmpty(images);
-        Assert.All(images, image => Assert.Matches(@":\d+\.\d+\.\d+$", image));
+        Assert.All(images, image => Assert.Matches(@":\d+\.\d+\.\d+(-[a-z]+)?$", image));
     }
 
     [Fact]
