@@ -73,3 +73,48 @@ public sealed class TelemetryTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, (await merchant.GetAsync("/metrics")).StatusCode);
     }
 }
+
+/// <summary>One payment is one trace: the API's request, the grain calls it makes in the silo, and the silo's call to the platform.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class TraceTests(ApiFixture fixture)
+{
+    [Fact]
+    public async Task A_payment_is_one_trace_from_the_http_request_through_the_grain_calls_to_the_platform()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" or "Microsoft.Orleans.Runtime" or "Microsoft.Orleans.Application" or "System.Net.Http",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var api = new ApiSteps(fixture.Http);
+        var (userId, _) = await api.OpenVoucherAsync();
+        var merchant = ApiSteps.Unique("m");
+        var orderId = await api.CreateOrderAsync(userId, merchant);
+        var body = $$"""{"authCode":"{{await api.AuthorizeAsync(userId, merchant)}}"}""";
+        var paid = await fixture.Http.PostAsync($"/v1/orders/{orderId}/payments", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, paid.StatusCode);
+
+        // The test's own call is the trace's root: the API continues it (traceparent), as it would a caller's.
+        var request = Assert.Single(stopped, a => a.Source.Name == "System.Net.Http" && a.GetTagItem("url.full") is string url
+            && url.Contains(merchant, StringComparison.Ordinal) && url.EndsWith("/payments", StringComparison.Ordinal));
+        var trace = stopped.Where(a => a.TraceId == request.TraceId).ToList();
+        Assert.Contains(trace, a => a.Source.Name == "Microsoft.Orleans.Application" && a.DisplayName.Contains("MedicalOrderGrain", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(trace, a => a.Source.Name == "Microsoft.Orleans.Application" && a.DisplayName.Contains("EVoucherGrain", StringComparison.OrdinalIgnoreCase));
+        var platform = Assert.Single(trace, a => a.Source.Name == "System.Net.Http" && (a.GetTagItem("url.full") as string ?? "").Contains("/mip", StringComparison.Ordinal)
+            && a.GetTagItem("http.response.status_code") is 200);
+        // The platform call is under the grain call, which is under the request.
+        var parents = new List<string>();
+        for (var at = platform; at is not null; at = trace.FirstOrDefault(a => a.SpanId == at.ParentSpanId))
+        {
+            parents.Add(at.Source.Name);
+        }
+
+        Assert.Equal(request.SpanId, trace.First(a => a.Source.Name == "Microsoft.AspNetCore").ParentSpanId);
+        Assert.Equal(["System.Net.Http", "Microsoft.AspNetCore"], parents[^2..].AsEnumerable().Reverse());
+        Assert.Contains("Microsoft.Orleans.Application", parents);
+    }
+}
