@@ -67,6 +67,9 @@ public sealed partial class DeploymentTests
         Assert.Contains($"MedPay__Silo__HttpPort={SiloHttp.ContainerPort}", text);
         Assert.Contains($"EXPOSE {EndpointOptions.DEFAULT_SILO_PORT} {EndpointOptions.DEFAULT_GATEWAY_PORT} {SiloHttp.ContainerPort}", text);
         Assert.Contains("DOTNET_gcServer=1", Read("src/deploy/api.Dockerfile"));
+        // The API binds MedPayApi.DefaultUrl (loopback) unless urls or ASPNETCORE_URLS is set: ASPNETCORE_HTTP_PORTS is not enough.
+        Assert.Contains("ASPNETCORE_URLS=http://+:8080", Read("src/deploy/api.Dockerfile"));
+        Assert.StartsWith("http://127.0.0.1:", MedPay.Api.MedPayApi.DefaultUrl, StringComparison.Ordinal);
     }
 
     [Fact]
