@@ -30,6 +30,25 @@ public static class AdminApi
                 + "every merchant the platform's lines name. `platformCheck` sums MedPay's totals and the platform's for the same settlements and "
                 + "refunds, `platformStated` is what the platform states for its whole day, and `mismatches` lists every difference with its merchant. "
                 + "If the platform cannot be reached, `platformCheck.status` is `unavailable` with the reason. JSON, or CSV with `format=csv`.");
+        admin.MapGet("/review", ListReviewAsync).Produces<IReadOnlyList<ReviewEntryResponse>>()
+            .WithName("listReview").WithSummary("Orders held in manual review across merchants, oldest first");
+        admin.MapGet("/review/{orderId}", InspectReviewAsync).Produces<ReviewCaseResponse>().ProducesProblem(404).ProducesProblem(409)
+            .WithName("inspectReview").WithSummary("An order in review beside what the platform says of its settlement now")
+            .WithDescription("MedPay asks the insurance platform and the cash channel for the settlement by its id (nothing is sent) and answers the "
+                + "order with their answer and the one decision it allows: `settle` when the platform holds the settlement with the reserved "
+                + "amounts (and the cash channel the cash part), `fail` when nothing stands, or null (no answer now, half settled, other amounts).");
+        admin.MapPost("/review/{orderId}/resolve", ResolveReviewAsync).RequireAuthorization(Policies.Operator).Accepts<ResolveReviewRequest>("application/json")
+            .WithName("resolveReview").WithSummary("Settle or fail an order in review, as the platform's answer allows")
+            .WithDescription("MedPay asks the platform again and carries out the decision only if the answer allows it: settled (the voucher's "
+                + "reservation committed) or failed (the reservation given back); the merchant is notified as for any outcome and the decision is "
+                + "audited. A decision against the platform's answer is 409 `resolution_contradicts_platform` (or `resolution_amounts_differ`); "
+                + "no answer from the platform now is 503 with Retry-After; an order not in review is 409 `order_not_in_review`.")
+            .Produces<OrderResponse>().ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+        admin.MapPost("/orders/{orderId}/notifications/resend", ResendAsync).RequireAuthorization(Policies.Operator).Accepts<ReasonRequest>(isOptional: true, "application/json")
+            .WithName("resendNotifications").WithSummary("Send an order's notifications to its merchant again, now")
+            .WithDescription("Every notification still waiting is sent now, and the order's current outcome is sent again under its event id "
+                + "(the merchant recognises a repeat). Audited.")
+            .Produces<OrderResponse>().ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         admin.MapGet("/audit", ListAuditAsync).Produces<IReadOnlyList<AuditEntryResponse>>().ProducesProblem(400)
             .WithName("listAudit").WithSummary("The audit trail of operator actions of a day");
         return app;
@@ -125,6 +144,87 @@ public static class AdminApi
         return MerchantApi.WantsCsv(context, format)
             ? Results.Text(ReconciliationCsv.Write(check), "text/csv; charset=utf-8")
             : Results.Ok(PlatformReconciliationResponse.From(check));
+    }
+
+    private static async Task<IResult> ListReviewAsync(IGrainFactory grains) =>
+        Results.Ok((await grains.GetGrain<IReviewQueueGrain>(0).ListAsync(1000)).Select(ReviewEntryResponse.From).ToList());
+
+    private static async Task<IResult> InspectReviewAsync(string orderId, IGrainFactory grains)
+    {
+        if (!OrderIds.TryParse(orderId, out _, out _))
+        {
+            return Problems.For(Contracts.NotFound.Order);
+        }
+
+        var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).InspectReviewAsync();
+        return result.IsOk ? Results.Ok(ReviewCaseResponse.From(result.Value!)) : Problems.For(result.Error!);
+    }
+
+    private static async Task<IResult> ResolveReviewAsync(string orderId, HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<ResolveReviewRequest>(context.Request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (WireNames.ParseReviewDecision(body!.Decision) is not { } decision)
+        {
+            return Problems.For(ErrorCodes.InvalidRequest, "decision must be settle or fail.");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Length > 500)
+        {
+            return Problems.For(ErrorCodes.InvalidRequest, "reason is required: 1 to 500 characters.");
+        }
+
+        if (!OrderIds.TryParse(orderId, out _, out _))
+        {
+            return Problems.For(Contracts.NotFound.Order);
+        }
+
+        var caller = context.User;
+        return await OperatorActions.AuditedAsync(context, grains, time, "order.resolve_review", $"order {orderId}", WireNames.Of(decision), body.Reason, async () =>
+        {
+            var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).ResolveReviewAsync(new(decision, $"{caller.DisplayName()} ({caller.UserId()})", body.Reason.Trim()));
+            if (result.IsOk)
+            {
+                return Results.Ok(OrderResponse.From(result.Value!));
+            }
+
+            if (result.Error!.Code == ErrorCodes.PlatformUnavailable)
+            {
+                context.Response.Headers.RetryAfter = MedPayApi.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return Problems.For(result.Error!);
+        });
+    }
+
+    private static async Task<IResult> ResendAsync(string orderId, HttpContext context, IGrainFactory grains, TimeProvider time)
+    {
+        string? reason = null;
+        if (JsonBody.IsPresent(context.Request))
+        {
+            var (body, problem) = await JsonBody.ReadAsync<ReasonRequest>(context.Request);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            reason = body!.Reason;
+        }
+
+        if (!OrderIds.TryParse(orderId, out _, out _))
+        {
+            return Problems.For(Contracts.NotFound.Order);
+        }
+
+        return await OperatorActions.AuditedAsync(context, grains, time, "order.resend_notifications", $"order {orderId}", "notifications sent again", reason, async () =>
+        {
+            var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).ResendNotificationsAsync();
+            return result.IsOk ? Results.Ok(OrderResponse.From(result.Value!)) : Problems.For(result.Error!);
+        });
     }
 
     private static async Task<IResult> ListAuditAsync(string? day, IGrainFactory grains, TimeProvider time)

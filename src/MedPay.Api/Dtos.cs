@@ -211,3 +211,25 @@ public sealed record PaymentResponse(string OrderId, string Status, string? Sett
         new(p.OrderId, WireNames.Of(p.Status), p.SettlementId, SplitResponse.From(p.Split), p.PlatformSettlementRef, FailureResponse.From(p.Failure));
 }
 
+
+public sealed record ResolveReviewRequest(string? Decision, string? Reason);
+
+public sealed record ReviewEntryResponse(string OrderId, string MerchantId, long TotalFen, DateTimeOffset Since, string Code, string Reason)
+{
+    public static ReviewEntryResponse From(ReviewEntry e) => new(e.OrderId, e.MerchantId, e.TotalFen, e.Since, e.Code, e.Reason);
+}
+
+/// <summary>What the platform and the cash channel say now of an order's settlement.</summary>
+public sealed record PlatformAnswerResponse(
+    string SettlementId, string PlatformStatus, long FundFen, long PersonalAccountFen, string? PlatformRef, string CashStatus, long CashFen, string? CashRef, DateTimeOffset AskedAt)
+{
+    public static PlatformAnswerResponse From(PlatformAnswer a) =>
+        new(a.SettlementId, a.PlatformStatus, a.FundFen, a.PersonalAccountFen, a.PlatformRef, a.CashStatus, a.CashFen, a.CashRef, a.AskedAt);
+}
+
+/// <summary>An order in review, the platform's answer now, and the one decision it allows (<c>settle</c>, <c>fail</c>, or null: none yet).</summary>
+public sealed record ReviewCaseResponse(OrderResponse Order, PlatformAnswerResponse Platform, string? Allowed, string Explanation)
+{
+    public static ReviewCaseResponse From(ReviewCase c) =>
+        new(OrderResponse.From(c.Order), PlatformAnswerResponse.From(c.Platform), c.Allowed is { } d ? WireNames.Of(d) : null, c.Explanation);
+}

@@ -12,7 +12,8 @@ public static class Problems
         ErrorCodes.VoucherNotFound or ErrorCodes.OrderNotFound or ErrorCodes.MerchantNotFound or "not_found" => StatusCodes.Status404NotFound,
         ErrorCodes.VoucherConflict or ErrorCodes.IdentityUnavailable or ErrorCodes.OrderConflict or ErrorCodes.OrderAlreadyPaid or ErrorCodes.OrderNotPayable or ErrorCodes.OrderCancelled
             or ErrorCodes.OrderExpired or ErrorCodes.OrderNotCancellable or ErrorCodes.OrderNotRefundable or ErrorCodes.RefundConflict
-            or ErrorCodes.MerchantConflict or ErrorCodes.TooManyRefunds => StatusCodes.Status409Conflict,
+            or ErrorCodes.MerchantConflict or ErrorCodes.TooManyRefunds or ErrorCodes.OrderNotInReview or ErrorCodes.ResolutionContradictsPlatform
+            or ErrorCodes.ResolutionAmountsDiffer => StatusCodes.Status409Conflict,
         ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorCodes.RefundExceedsPaid => StatusCodes.Status422UnprocessableEntity,
         ErrorCodes.RefundDeclined => StatusCodes.Status402PaymentRequired,

@@ -49,6 +49,15 @@ public static class ErrorCodes
     public const string InvalidPrice = "invalid_price";
     public const string InvalidQuantity = "invalid_quantity";
     public const string AmountOverflow = "amount_overflow";
+    /// <summary>A review decision for an order that is not in manual review.</summary>
+    public const string OrderNotInReview = "order_not_in_review";
+
+    /// <summary>A review decision against what the platform holds (settle what it does not hold, fail what it settled).</summary>
+    public const string ResolutionContradictsPlatform = "resolution_contradicts_platform";
+
+    /// <summary>The platform holds the settlement with other amounts than the voucher reserved: it needs an adjustment, not a plain settle.</summary>
+    public const string ResolutionAmountsDiffer = "resolution_amounts_differ";
+
     public const string OrderConflict = "order_conflict";
     public const string OrderNotFound = "order_not_found";
     public const string OrderAlreadyPaid = "order_already_paid";
@@ -110,4 +119,5 @@ public static class NotFound
     public static Failure Order { get; } = new(ErrorCodes.OrderNotFound, "No such order.");
 
     public static Failure Merchant { get; } = new(ErrorCodes.MerchantNotFound, "No such merchant.");
+
 }

@@ -47,4 +47,20 @@ public interface IMedicalOrderGrain : IGrainWithStringKey
     /// <summary>Asked by the voucher about a reservation held too long: finish the payment, or give the reservation back.</summary>
     [OneWay]
     Task ReconcileAsync();
+
+    /// <summary>An order in manual review, with what the platform and the cash channel say of its settlement now.</summary>
+    [Alias("InspectReview")]
+    Task<Result<ReviewCase>> InspectReviewAsync();
+
+    /// <summary>
+    /// An operator's decision for an order in manual review, checked against the platform asked again now: settle only
+    /// what the platform holds as settled, fail only what nothing stands for. Idempotent: the same decision again
+    /// answers the order as it is.
+    /// </summary>
+    [Alias("ResolveReview")]
+    Task<Result<OrderView>> ResolveReviewAsync(ResolveReviewCommand command);
+
+    /// <summary>Re-sends the order's notifications now: those pending at once, and its current status as a new event.</summary>
+    [Alias("ResendNotifications")]
+    Task<Result<OrderView>> ResendNotificationsAsync();
 }

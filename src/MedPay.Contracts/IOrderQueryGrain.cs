@@ -15,5 +15,8 @@ public interface IOrderQueryGrain : IGrainWithIntegerKey
     Task<Reconciliation> ReconcileAsync(string merchantId, DateOnly day);
 
     /// <summary>The platform's whole statement of <paramref name="day"/> (UTC) checked against every merchant's records.</summary>
+    // Every merchant's day against the platform's statement: an operator's batch read that grows with the merchants, so
+    // it may take longer than the API's time-out for calls a person waits on (MedPay:Clustering:ResponseTimeout).
+    [ResponseTimeout("00:01:00")]
     Task<PlatformDayReconciliation> ReconcilePlatformDayAsync(DateOnly day);
 }

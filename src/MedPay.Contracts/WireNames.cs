@@ -110,4 +110,13 @@ public static class WireNames
         "C" or "c" => ItemCategory.C,
         _ => null,
     };
+
+    public static string Of(ReviewDecision decision) => decision == ReviewDecision.Settle ? "settle" : "fail";
+
+    public static ReviewDecision? ParseReviewDecision(string? value) => value switch
+    {
+        "settle" => ReviewDecision.Settle,
+        "fail" => ReviewDecision.Fail,
+        _ => null,
+    };
 }

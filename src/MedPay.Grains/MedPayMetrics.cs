@@ -17,6 +17,7 @@ public sealed class MedPayMetrics
         public const string Direct = "direct";
         public const string Merchant = "merchant";
         public const string Recovery = "recovery";
+        public const string Review = "review";
     }
 
     private readonly Counter<long> _payments;
@@ -28,7 +29,7 @@ public sealed class MedPayMetrics
     public MedPayMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        _payments = meter.CreateCounter<long>("medpay.payments", "{payment}", "Payment outcomes recorded by orders, by outcome (settled, failed, manual_review, or unknown: still paying) and path (direct, merchant, recovery).");
+        _payments = meter.CreateCounter<long>("medpay.payments", "{payment}", "Payment outcomes recorded by orders, by outcome (settled, failed, manual_review, or unknown: still paying) and path (direct, merchant, recovery, review: decided by a person).");
         _paymentDuration = meter.CreateHistogram<double>("medpay.payment.duration", "ms", "From the start of the payment to its recorded outcome.");
         _refunds = meter.CreateCounter<long>("medpay.refunds", "{refund}", "Refund outcomes recorded by orders, by outcome: refunded, manual_review, or unknown (still pending).");
         _reviews = meter.CreateCounter<long>("medpay.reviews", "{case}", "Payments and refunds put into manual review, by kind: payment, refund.");

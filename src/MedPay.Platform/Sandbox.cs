@@ -296,8 +296,16 @@ public sealed class SandboxInsurancePlatform(ISandboxScript script, ISandboxLedg
     public async Task<PlatformReply> QueryRefundAsync(string refundSettlementId, CancellationToken cancellationToken) =>
         await ledger.FindAsync(PlatformRecordKind.Refund, refundSettlementId, cancellationToken) is { } known ? Reply(known) : NotFound;
 
-    public async Task<PlatformReply> QueryAsync(string settlementId, CancellationToken cancellationToken) =>
-        await ledger.FindAsync(PlatformRecordKind.Settlement, settlementId, cancellationToken) is { } known ? Reply(known) : NotFound;
+    public async Task<PlatformReply> QueryAsync(string settlementId, CancellationToken cancellationToken)
+    {
+        var known = await ledger.FindAsync(PlatformRecordKind.Settlement, settlementId, cancellationToken);
+        if (known is not null && await script.TakeAsync(known.OrderId, SandboxTarget.PlatformQuery, cancellationToken) is { Fault: SandboxFault.Timeout })
+        {
+            throw new OutcomeUnknownException("The insurance platform did not answer the query in time.");
+        }
+
+        return known is not null ? Reply(known) : NotFound;
+    }
 
     public async Task<PlatformReply> ReverseAsync(string settlementId, CancellationToken cancellationToken) =>
         await ledger.ReverseAsync(settlementId, cancellationToken) is { } reversed ? Reply(reversed) : NotFound;

@@ -40,6 +40,7 @@ public static class SandboxAdmin
         SandboxTarget.Cash => "cash",
         SandboxTarget.PlatformRefund => "platform-refund",
         SandboxTarget.CashRefund => "cash-refund",
+        SandboxTarget.PlatformQuery => "platform-query",
         _ => throw new ArgumentOutOfRangeException(nameof(target)),
     };
 
@@ -49,6 +50,7 @@ public static class SandboxAdmin
         "cash" => SandboxTarget.Cash,
         "platform-refund" => SandboxTarget.PlatformRefund,
         "cash-refund" => SandboxTarget.CashRefund,
+        "platform-query" => SandboxTarget.PlatformQuery,
         _ => null,
     };
 }

@@ -11,6 +11,8 @@ public enum SandboxTarget
     PlatformRefund,
     /// <summary>The cash channel's refunds of the order.</summary>
     CashRefund,
+    /// <summary>The insurance platform's answers to queries of a settlement it holds for the order (Timeout: no answer).</summary>
+    PlatformQuery,
 }
 
 /// <summary>

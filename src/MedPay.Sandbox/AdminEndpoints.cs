@@ -27,7 +27,7 @@ public static class AdminEndpoints
         {
             if (SandboxAdmin.ParseTarget(target) is not { } parsed)
             {
-                return Results.Problem(statusCode: 404, title: "target is one of platform, cash, platform-refund, cash-refund.");
+                return Results.Problem(statusCode: 404, title: "target is one of platform, cash, platform-refund, cash-refund, platform-query.");
             }
 
             await script.SetAsync(orderId, parsed, body.ToRule(), ct);

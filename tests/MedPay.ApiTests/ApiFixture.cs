@@ -192,6 +192,9 @@ public sealed class ApiFixture : IAsyncLifetime
             ["MedPay:Orders:IndexSegmentSize"] = "2",
             // The tests' callback listeners run on loopback, which production refuses.
             ["MedPay:Notifications:AllowedCallbackHosts:0"] = "127.0.0.1",
+            // An outcome unknown this long is held for a person (ReviewTests); long enough for every test whose
+            // platform times out a few times to settle on its next request first.
+            ["MedPay:Recovery:ManualReviewAfter"] = "00:00:05",
         });
         silo.Logging.AddProvider(Logs);
         silo.UseOrleans(s => s.UseMedPayClustering(silo.Configuration).AddMedPay(silo.Configuration));

@@ -60,6 +60,10 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
         ["POST /v1/admin/merchants/{merchantId}/credentials"] = [F, F, F, F, F, A],
         ["POST /v1/admin/merchants/{merchantId}/callback"] = [F, F, F, F, F, A],
         ["GET /v1/admin/audit"] = [F, F, F, F, A, A],
+        ["GET /v1/admin/review"] = [F, F, F, F, A, A],
+        ["GET /v1/admin/review/{orderId}"] = [F, F, F, F, A, A],
+        ["POST /v1/admin/review/{orderId}/resolve"] = [F, F, F, F, F, A],
+        ["POST /v1/admin/orders/{orderId}/notifications/resend"] = [F, F, F, F, F, A],
         ["GET /v1/admin/reconciliation"] = [F, F, F, F, A, A],
         ["GET /metrics"] = [F, F, F, F, A, A],
     };
@@ -183,6 +187,8 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
                 "POST /v1/admin/merchants" => Json(new { merchantId = ApiSteps.Unique("m"), name = "Matrix Pharmacy", institutionCode = "H33010600001", reason = "authorization matrix" }),
                 "POST /v1/admin/merchants/{merchantId}/credentials" => Json(new { reason = "authorization matrix" }),
                 "POST /v1/admin/merchants/{merchantId}/callback" => Json(new { callbackUrl = (string?)null, reason = "authorization matrix" }),
+                "POST /v1/admin/review/{orderId}/resolve" => Json(new { decision = "settle", reason = "authorization matrix" }),
+                "POST /v1/admin/orders/{orderId}/notifications/resend" => Json(new { reason = "authorization matrix" }),
                 "POST /connect/token" => new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "urn:medpay:grant-type:development", ["sub"] = "matrix" }),
                 _ => null,
             };

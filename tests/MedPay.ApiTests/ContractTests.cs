@@ -328,7 +328,7 @@ public sealed class ContractTests(ApiFixture fixture)
             }
         }
 
-        Assert.Equal(20, operationIds.Count);
+        Assert.Equal(24, operationIds.Count);
         Assert.Equal(operationIds.Count, operationIds.Distinct(StringComparer.Ordinal).Count());
         // Read from each endpoint's authorization policies: a person's token, a merchant's credential, or either.
         Assert.Equal("userToken", security["openVoucher"]);

@@ -128,6 +128,34 @@ public sealed class PlatformExchange(
         return record with { Status = SettlementStatus.Succeeded, Failure = null };
     }
 
+    /// <summary>
+    /// What the platform and the cash channel hold now for a settlement, asked by its id once each and never sent: for a
+    /// person deciding an order in review.
+    /// </summary>
+    public async Task<PlatformAnswer> InquireAsync(SettlementRequest request, DateTimeOffset now)
+    {
+        var insured = request.Split.FundFen + request.Split.PersonalAccountFen > 0 ? await CallAsync(ct => platform.QueryAsync(request.SettlementId, ct)) : null;
+        var charge = request.Split.CashFen > 0 ? await CallAsync(ct => cash.QueryAsync(request.SettlementId, ct)) : null;
+        var platformStatus = request.Split.FundFen + request.Split.PersonalAccountFen == 0 ? Domain.ReviewRules.Statuses.NotNeeded : insured?.Outcome switch
+        {
+            null => Domain.ReviewRules.Statuses.Unknown,
+            PlatformOutcome.Succeeded => Domain.ReviewRules.Statuses.Settled,
+            PlatformOutcome.NotFound => Domain.ReviewRules.Statuses.NotFound,
+            PlatformOutcome.Reversed => Domain.ReviewRules.Statuses.Reversed,
+            _ => Domain.ReviewRules.Statuses.Declined,
+        };
+        var cashStatus = request.Split.CashFen == 0 ? Domain.ReviewRules.Statuses.NotNeeded : charge?.Outcome switch
+        {
+            null => Domain.ReviewRules.Statuses.Unknown,
+            CashOutcome.Succeeded => Domain.ReviewRules.Statuses.Settled,
+            CashOutcome.NotFound => Domain.ReviewRules.Statuses.NotFound,
+            _ => Domain.ReviewRules.Statuses.Declined,
+        };
+        return new PlatformAnswer(
+            request.SettlementId, platformStatus, insured?.FundFen ?? 0, insured?.PersonalAccountFen ?? 0, insured?.Reference,
+            cashStatus, charge?.AmountFen ?? 0, charge?.Reference, now);
+    }
+
     /// <summary>The platform's answer, or null when it stays unknown; and how many settle requests were sent.</summary>
     private async Task<(PlatformReply? Reply, int Calls)> SettleAtPlatformAsync(SettlementRequest request, bool mayHaveSent)
     {

@@ -151,6 +151,7 @@ public sealed partial class MedicalOrderGrain
                 await SaveAsync(held.WithNotification(notification));
                 ScheduleDelivery();
                 LogMoved();
+                await EnqueueForReviewAsync();
                 break;
             }
 
@@ -164,6 +165,7 @@ public sealed partial class MedicalOrderGrain
                     await SaveAsync(held.WithNotification(Notification(held, WireNames.OrderEvents.ManualReview)));
                     ScheduleDelivery();
                     LogMoved();
+                    await EnqueueForReviewAsync();
                 }
                 else
                 {

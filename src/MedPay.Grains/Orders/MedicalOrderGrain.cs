@@ -121,6 +121,7 @@ public sealed partial class MedicalOrderGrain(
         }
 
         await DeliverDueAsync();
+        await EnqueueForReviewAsync();
         await UpdateReminderAsync(mayUnregister: true);
     }
 
@@ -134,7 +135,8 @@ public sealed partial class MedicalOrderGrain(
         var s = state.State;
         var open = s.Status == OrderStatus.Paying
             || s.Refunds.Any(r => r.Status == RefundStatus.Pending)
-            || s.HasPendingNotification;
+            || s.HasPendingNotification
+            || s.NeedsQueueing;
         _resume ??= new(this, ResumeReminder, recovery.Value.ResumeEvery);
         if (open)
         {

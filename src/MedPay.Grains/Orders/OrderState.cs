@@ -82,6 +82,12 @@ public sealed record OrderState
     /// </summary>
     [Id(21)] public SettlementRecord? Settlement { get; init; }
 
+    /// <summary>In manual review and known to the review queue (<see cref="IReviewQueueGrain"/>); until then the order's reminder keeps adding it.</summary>
+    [Id(22)] public bool ReviewQueued { get; init; }
+
+    /// <summary>In manual review and not yet in the review queue: open work.</summary>
+    public bool NeedsQueueing => Status == OrderStatus.ManualReview && !ReviewQueued;
+
     /// <summary>A new order, listed in the given segments of its merchant's daily shard and of its user's index.</summary>
     public static OrderState Created(CreateOrderCommand command, long totalFen, DateTimeOffset now, int? merchantSegment, int? userSegment) => new()
     {
@@ -133,7 +139,29 @@ public sealed record OrderState
     /// platform's reference, <paramref name="platformSettlementRef"/>), or an outcome unknown for too long.
     /// </summary>
     public OrderState HeldForReview(Failure failure, DateTimeOffset now, string? platformSettlementRef = null) =>
-        Moved(OrderStatus.ManualReview, failure.Message, now) with { Failure = failure, PlatformSettlementRef = platformSettlementRef ?? PlatformSettlementRef };
+        Moved(OrderStatus.ManualReview, failure.Message, now) with { Failure = failure, PlatformSettlementRef = platformSettlementRef ?? PlatformSettlementRef, ReviewQueued = false };
+
+    /// <summary>In the review queue now.</summary>
+    public OrderState Queued() => this with { ReviewQueued = true };
+
+    /// <summary>Settled by a person's decision, after the platform confirmed it holds the settlement with <paramref name="answer"/>.</summary>
+    public OrderState SettledOnReview(PlatformAnswer answer, string by, string reason, DateTimeOffset now) =>
+        Moved(OrderStatus.Settled, $"settled on review by {by}: the platform holds {answer.SettlementId} as {answer.PlatformRef ?? answer.CashRef}; {reason}", now) with
+        {
+            PlatformSettlementRef = answer.PlatformRef ?? PlatformSettlementRef,
+            Failure = null,
+            ReviewQueued = false,
+            Settlement = Settlement is null ? null : Settlement with { Status = SettlementStatus.Succeeded, PlatformRef = answer.PlatformRef ?? Settlement.PlatformRef, CashRef = answer.CashRef ?? Settlement.CashRef, Failure = null, UpdatedAt = now },
+        };
+
+    /// <summary>Failed by a person's decision, after the platform confirmed nothing stands for the settlement.</summary>
+    public OrderState FailedOnReview(PlatformAnswer answer, string by, string reason, DateTimeOffset now) =>
+        Moved(OrderStatus.Failed, $"failed on review by {by}: the platform says {answer.PlatformStatus}, the cash channel {answer.CashStatus}; {reason}", now) with
+        {
+            Failure = new(ErrorCodes.PlatformDeclined, $"Failed on review: nothing stands at the platform for {answer.SettlementId}."),
+            ReviewQueued = false,
+            Settlement = Settlement is null ? null : Settlement with { Status = SettlementStatus.Declined, UpdatedAt = now },
+        };
 
     /// <summary>Cancelled unpaid, at the merchant's request.</summary>
     public OrderState Cancelled(string reason, DateTimeOffset now) => Moved(OrderStatus.Cancelled, $"cancelled: {reason}", now);
