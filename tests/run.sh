@@ -8,6 +8,15 @@ source tests/azurite.sh
 
 install_node_tools
 dotnet restore MedPay.sln
+# The console's browser tests drive Debian's headless Chromium (ConsoleTests, MEDPAY_CHROMIUM to use another).
+if [[ -z ${MEDPAY_CHROMIUM:-} ]] && ! command -v chromium >/dev/null; then
+  echo "Installing Debian's chromium for the console's browser tests..."
+  if [[ $(id -u) == 0 ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
 
 data=$(mktemp -d "${TMPDIR:-/tmp}/medpay-test-azurite.XXXXXX")
 cleanup() { stop_azurite; rm -rf "$data"; }

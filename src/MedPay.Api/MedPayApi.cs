@@ -72,6 +72,7 @@ public static class MedPayApi
         }
 
         builder.Services.AddOpenApi(OpenApiDocumentation.Configure);
+        builder.Services.AddMedPayConsolePages();
         builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -117,6 +118,7 @@ public static class MedPayApi
         app.MapOrdersApi();
         app.MapMerchantApi();
         app.MapAdminApi();
+        app.MapMedPayConsole();
         app.MapPrometheusScrapingEndpoint().RequireAuthorization(Policies.OperatorReader).ExcludeFromDescription();
         if (dashboard)
         {

@@ -70,7 +70,8 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
 
     /// <summary>Open to anyone, the anonymous included.</summary>
     private static readonly HashSet<string> Anonymous = ["GET /health/live", "GET /health/ready", "GET /openapi/{documentName}.json", "POST /connect/token",
-        "GET /scalar/{documentName?}", "GET /scalar/scalar.js", "GET /scalar/scalar.aspnetcore.js", "GET /scalar/favicon.svg"];
+        "GET /scalar/{documentName?}", "GET /scalar/scalar.js", "GET /scalar/scalar.aspnetcore.js", "GET /scalar/favicon.svg",
+        "GET /", "GET /connect/authorize", "POST /connect/authorize"];
 
     [Fact]
     public void Every_route_has_a_decision_for_every_caller()
@@ -108,10 +109,10 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
-    /// <summary>Every route but the Orleans dashboard's, which <see cref="DashboardTests"/> checks route by route.</summary>
+    /// <summary>Every route but the Orleans dashboard's (<see cref="DashboardTests"/>) and the console's pages (<see cref="ConsoleTests"/>).</summary>
     private List<string> MappedRoutes() =>
         [.. fixture.Routes
-            .Where(r => !DashboardTests.IsDashboard(r))
+            .Where(r => !DashboardTests.IsDashboard(r) && !ConsoleTests.IsConsole(r))
             .SelectMany(r => (r.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} /{r.RoutePattern.RawText!.Trim('/')}"))
             .Distinct()
             .Order()];

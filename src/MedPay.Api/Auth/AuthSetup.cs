@@ -34,7 +34,8 @@ public static class AuthSetup
                 o.TokenValidationParameters.RoleClaimType = Callers.RoleClaim;
                 o.RequireHttpsMetadata = !development;
             })
-            .AddScheme<AuthenticationSchemeOptions, MerchantKeyHandler>(MerchantKeyHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, MerchantKeyHandler>(MerchantKeyHandler.SchemeName, null)
+            .AddMedPayConsole(development);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>, IServer>((o, auth, server) =>
         {
             o.Audience = auth.Value.Audience;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using MedPay.Contracts;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
@@ -24,6 +25,7 @@ public static class DevelopmentTokenIssuer
 {
     public const string GrantType = "urn:medpay:grant-type:development";
     public const string TokenPath = "/connect/token";
+    public const string AuthorizePath = "/connect/authorize";
 
     /// <summary>Registered with the issuer, so that its endpoint is mapped only where it was added.</summary>
     public sealed class Enabled;
@@ -34,15 +36,39 @@ public static class DevelopmentTokenIssuer
         services.AddOpenIddict().AddServer(server =>
         {
             server.SetTokenEndpointUris(TokenPath.TrimStart('/'));
+            server.SetAuthorizationEndpointUris(AuthorizePath.TrimStart('/'));
             server.AllowCustomFlow(GrantType);
+            // The operator console signs in with the authorization code flow and PKCE (ConsoleAuth), as it would at the
+            // operators' real identity provider; here a development form stands in for that provider's sign-in page.
+            server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+            server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Roles);
             server.AcceptAnonymousClients();
             // No database: every token request is decided by the endpoint below.
             server.EnableDegradedMode();
             server.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler.UseInlineHandler(context =>
             {
-                if (context.Request.GrantType != GrantType)
+                if (context.Request.GrantType != GrantType && !context.Request.IsAuthorizationCodeGrantType())
                 {
-                    context.Reject(Errors.UnsupportedGrantType, $"This development issuer only serves grant_type={GrantType}.");
+                    context.Reject(Errors.UnsupportedGrantType, $"This development issuer only serves grant_type={GrantType} and the console's authorization code.");
+                }
+                else if (context.Request.IsAuthorizationCodeGrantType() && context.ClientId != ConsoleAuth.DevelopmentClientId)
+                {
+                    context.Reject(Errors.InvalidClient, "Unknown client.");
+                }
+
+                return default;
+            }));
+            // Degraded mode keeps no client registry: the one client, the console, and its callback on this API are checked here.
+            server.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler.UseInlineHandler(context =>
+            {
+                if (context.ClientId != ConsoleAuth.DevelopmentClientId)
+                {
+                    context.Reject(Errors.InvalidClient, "Unknown client.");
+                }
+                else if (!Uri.TryCreate(context.RedirectUri, UriKind.Absolute, out var redirect) || redirect.AbsolutePath != ConsoleAuth.CallbackPath
+                    || context.Options.Issuer is not { } issuer || redirect.Authority != issuer.Authority)
+                {
+                    context.Reject(Errors.InvalidRequest, "The redirect_uri is not the console's.");
                 }
 
                 return default;
@@ -51,20 +77,74 @@ public static class DevelopmentTokenIssuer
             server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
             server.DisableAccessTokenEncryption();
             server.SetAccessTokenLifetime(TimeSpan.FromHours(1));
-            server.UseAspNetCore().EnableTokenEndpointPassthrough().DisableTransportSecurityRequirement();
+            server.SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(2));
+            server.UseAspNetCore().EnableTokenEndpointPassthrough().EnableAuthorizationEndpointPassthrough().DisableTransportSecurityRequirement();
         });
         return services;
     }
 
     public static IEndpointRouteBuilder MapDevelopmentTokenIssuer(this IEndpointRouteBuilder app)
     {
-        app.MapPost(TokenPath, Issue).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost(TokenPath, IssueAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapMethods(AuthorizePath, ["GET", "POST"], Authorize).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
-    private static IResult Issue(HttpContext context, Microsoft.Extensions.Options.IOptions<AuthOptions> options, TimeProvider time)
+    /// <summary>
+    /// The development sign-in page of the console's authorization code flow: GET shows a form for the account, name and
+    /// roles (anyone gets anything: development only); POST with them issues the code.
+    /// </summary>
+    private static IResult Authorize(HttpContext context)
     {
         var request = context.GetOpenIddictServerRequest()!;
+        var account = (string?)request["account"];
+        if (!HttpMethods.IsPost(context.Request.Method) || !Ids.IsValid(account))
+        {
+            var hidden = string.Concat(request.GetParameters()
+                .Where(p => p.Key is not ("account" or "name" or "roles"))
+                .Select(p => $"<input type=\"hidden\" name=\"{Enc(p.Key)}\" value=\"{Enc((string?)p.Value)}\">"));
+            return Results.Content($$"""
+                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>MedPay development sign-in</title>
+                <link rel="stylesheet" href="/console/console.css"></head>
+                <body class="signin"><main><h1>MedPay</h1><p class="muted">Development sign-in: it stands in for the operators' identity provider and trusts what you type.</p>
+                <form method="post" action="{{AuthorizePath}}">{{hidden}}
+                <label>Account <input name="account" id="account" autocomplete="username" required pattern="[A-Za-z0-9_-]{1,64}" value="olga"></label>
+                <label>Name <input name="name" id="name" value="Olga Operator"></label>
+                <label>Roles <input name="roles" id="roles" value="operator"></label>
+                <button type="submit" id="signin">Sign in</button></form></main></body></html>
+                """, "text/html; charset=utf-8");
+        }
+
+        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+        identity.AddClaim(new Claim(Claims.Subject, account!));
+        identity.AddClaim(new Claim(Claims.Name, (string?)request["name"] is { Length: > 0 and <= 100 } name ? name : account!));
+        foreach (var role in ((string?)request["roles"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            identity.AddClaim(new Claim(Claims.Role, role));
+        }
+
+        identity.SetScopes(request.GetScopes());
+        identity.SetDestinations(_ => [Destinations.AccessToken, Destinations.IdentityToken]);
+        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static string Enc(string? value) => System.Net.WebUtility.HtmlEncode(value ?? "");
+
+    private static async Task<IResult> IssueAsync(HttpContext context, Microsoft.Extensions.Options.IOptions<AuthOptions> options, TimeProvider time)
+    {
+        var request = context.GetOpenIddictServerRequest()!;
+        if (request.IsAuthorizationCodeGrantType())
+        {
+            // The code carries the identity signed in on the form above; OpenIddict has checked it, its PKCE verifier and its client.
+            var signedIn = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            return Results.SignIn(signedIn.Principal!, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        return Issue(context, request, options, time);
+    }
+
+    private static IResult Issue(HttpContext context, OpenIddictRequest request, Microsoft.Extensions.Options.IOptions<AuthOptions> options, TimeProvider time)
+    {
         var subject = (string?)request["sub"];
         if (!Ids.IsValid(subject))
         {

@@ -13,8 +13,17 @@ namespace MedPay.Api;
 /// </summary>
 public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
+    private readonly AuthorizationMiddlewareResultHandler _pages = new();
+
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
     {
+        if (policy.AuthenticationSchemes.Contains(ConsoleAuth.CookieScheme))
+        {
+            // The console's pages are for people in a browser: a sign-in redirect and an access-denied page, not problems.
+            await _pages.HandleAsync(next, context, policy, result);
+            return;
+        }
+
         if (result.Succeeded)
         {
             await next(context);

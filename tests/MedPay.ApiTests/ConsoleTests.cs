@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using MedPay.ClusterTests;
+using Microsoft.Playwright;
+
+namespace MedPay.ApiTests;
+
+/// <summary>
+/// The operator console in a real browser (Debian's headless Chromium, driven by Playwright): signing in through the
+/// authorization code flow, resolving an order in review, re-sending a notification, and refusing a non-operator.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class ConsoleTests(ApiFixture fixture) : IAsyncLifetime
+{
+    private readonly ApiSteps _api = new(fixture.Http);
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    /// <summary>The console's own routes (pages, style sheet, sign-out), which these tests check in the browser.</summary>
+    public static bool IsConsole(Microsoft.AspNetCore.Routing.RouteEndpoint route) =>
+        route.RoutePattern.RawText!.TrimStart('/').Split('/')[0] == "console";
+
+    public static string ChromiumPath =>
+        Environment.GetEnvironmentVariable("MEDPAY_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(ChromiumPath), $"No Chromium at {ChromiumPath}: ./tests/run.sh installs Debian's chromium, or set MEDPAY_CHROMIUM.");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox", "--disable-dev-shm-usage"] });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    private async Task<IPage> SignInAsync(string account, string name, string roles, string path = "console")
+    {
+        var context = await _browser.NewContextAsync(new() { BaseURL = fixture.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        var first = await page.GotoAsync(path);
+        // Not signed in: the console sends the browser to the identity provider (here the development issuer's form).
+        Assert.True(page.Url.Contains("/connect/authorize", StringComparison.Ordinal), $"not sent to sign in: {first?.Status} {page.Url}");
+        await page.FillAsync("#account", account);
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#roles", roles);
+        await page.ClickAsync("#signin");
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith("/console", StringComparison.Ordinal) && !url.Contains("signin-oidc", StringComparison.Ordinal));
+        return page;
+    }
+
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("MEDPAY_CONSOLE_SCREENSHOTS") is { Length: > 0 } directory)
+        {
+            await page.SetViewportSizeAsync(1200, 820);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(directory, name + ".png"), FullPage = true });
+        }
+    }
+
+    [Fact]
+    public async Task An_operator_signs_in_resolves_an_order_in_review_as_the_platform_says_and_sends_its_notification_again()
+    {
+        var (merchantId, _, _) = await fixture.RegisterMerchantAsync();
+        await using var callbacks = CallbackListener.Start("unused");
+        await Expect.StatusAsync(await fixture.Operator.PostAsJsonAsync($"/v1/admin/merchants/{merchantId}/callback", new { callbackUrl = callbacks.Url.ToString(), reason = "test" }), HttpStatusCode.OK);
+        var (orderId, userId, held) = await ReviewTests.InReviewAsync(fixture, _api, merchantId, settledAtPlatform: true);
+        var personal = held.GetProperty("split").GetProperty("personalAccountFen").GetInt64();
+
+        var page = await SignInAsync("olga", "Olga Operator", "operator");
+        Assert.Equal("Olga Operator · operator", await page.InnerTextAsync("#who"));
+        await ShotAsync(page, "console-today");
+        await page.ClickAsync("text=Review queue");
+        await page.ClickAsync($"a.order-link:text-is('{orderId}')");
+        await page.WaitForSelectorAsync("#platform");
+        Assert.Equal("manual_review", await page.InnerTextAsync("#order-status"));
+        Assert.Equal("settled", await page.InnerTextAsync("#platform-status"));
+        Assert.True(await page.IsEnabledAsync("#settle"));
+        Assert.False(await page.IsEnabledAsync("#fail"));
+        await page.FillAsync("#reason", "confirmed with the platform's settlement desk");
+        await ShotAsync(page, "console-review");
+        await page.ClickAsync("#settle");
+
+        await page.WaitForSelectorAsync("#flash");
+        Assert.Equal("settled", await page.InnerTextAsync("#order-status"));
+        Assert.Contains("settled on review by Olga Operator (olga)", await page.InnerTextAsync("ol.history"));
+        var voucher = await _api.VoucherAsync(userId);
+        Assert.Equal(0, Expect.Fen(voucher, "reservedFen"));
+        Assert.Equal(500_000 - personal, Expect.Fen(voucher, "personalAccountBalanceFen"));
+        await callbacks.WaitForAsync(c => c.EventId == $"{orderId}:order.settled", TimeSpan.FromSeconds(10));
+        var audit = await Expect.StatusAsync(await fixture.Auditor.GetAsync("/v1/admin/audit"), HttpStatusCode.OK);
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "order.resolve_review" && e.GetProperty("target").GetString() == $"order {orderId}"
+            && e.GetProperty("operator").GetString() == "olga" && e.GetProperty("outcome").GetString() == "200" && e.GetProperty("reason").GetString() == "confirmed with the platform's settlement desk");
+
+        var sent = callbacks.Received.Count(c => c.EventId == $"{orderId}:order.settled");
+        await page.ClickAsync("#resend");
+        await page.WaitForSelectorAsync("#flash:has-text('sent again')");
+        Assert.True(callbacks.Received.Count(c => c.EventId == $"{orderId}:order.settled") > sent, "the notification was not sent again");
+        Assert.DoesNotContain(orderId, await (await page.Context.NewPageAsync()).GotoAsync("console/review") is { } r ? await r.TextAsync() : "");
+    }
+
+    [Fact]
+    public async Task The_console_refuses_a_signed_in_non_operator_and_lets_an_auditor_read_but_not_decide()
+    {
+        var page = await SignInAsync("ursula", "Ursula User", "");
+        Assert.Equal("/console/denied", new Uri(page.Url).AbsolutePath);
+        Assert.Contains("for MedPay's operators", await page.InnerTextAsync("#denied"));
+        var direct = await page.GotoAsync("console/review");
+        Assert.Equal(403, direct!.Status);
+
+        var (merchantId, _, _) = await fixture.RegisterMerchantAsync();
+        var (orderId, _, _) = await ReviewTests.InReviewAsync(fixture, _api, merchantId, settledAtPlatform: false);
+        var auditor = await SignInAsync("arno", "Arno Auditor", "auditor", $"console/review/{Uri.EscapeDataString(orderId)}");
+        await auditor.WaitForSelectorAsync("#read-only");
+        Assert.Equal(0, await auditor.Locator("#settle").CountAsync());
+        Assert.Equal(0, await auditor.Locator("#resend").CountAsync());
+        Assert.Equal("not_found", await auditor.InnerTextAsync("#platform-status"));
+
+        // Without the console's cookie the API refuses as before; the cookie opens no API endpoint.
+        var cookies = await auditor.Context.CookiesAsync();
+        Assert.Contains(cookies, c => c.Name == "medpay-console" && c.HttpOnly && c.Path == "/console");
+        using var client = new HttpClient { BaseAddress = fixture.BaseAddress };
+        client.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}")));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v1/admin/review")).StatusCode);
+    }
+}
