@@ -83,6 +83,7 @@ public static class MedPayApi
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseMedPayHygiene();
+        app.UseMedPayConsoleHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync }.WithClientErrorsQuiet());
         app.UseStatusCodePages(async context =>
         {

@@ -64,6 +64,7 @@ public sealed class SandboxScript : ISandboxScript
     private readonly ConcurrentDictionary<string, SandboxRule> _cash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SandboxRule> _platformRefunds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SandboxRule> _cashRefunds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SandboxRule> _platformQueries = new(StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<string, SandboxPerson> _people = new(StringComparer.OrdinalIgnoreCase);
 
@@ -78,6 +79,7 @@ public sealed class SandboxScript : ISandboxScript
         SandboxTarget.Cash => _cash,
         SandboxTarget.PlatformRefund => _platformRefunds,
         SandboxTarget.CashRefund => _cashRefunds,
+        SandboxTarget.PlatformQuery => _platformQueries,
         _ => throw new ArgumentOutOfRangeException(nameof(target)),
     };
 

@@ -103,6 +103,31 @@ public sealed class ConsoleTests(ApiFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_root_opens_the_console_and_the_console_asks_an_unknown_browser_to_sign_in()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.BaseAddress };
+        var root = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, root.StatusCode);
+        Assert.Equal("/console", root.Headers.Location?.OriginalString);
+        var console = await client.GetAsync("/console");
+        Assert.Equal(HttpStatusCode.Redirect, console.StatusCode);
+        var signIn = console.Headers.Location!;
+        Assert.Equal("/connect/authorize", signIn.AbsolutePath);
+        Assert.Contains("code_challenge_method=S256", signIn.Query);
+        Assert.Contains("client_id=medpay-console", signIn.Query);
+        Assert.Contains("default-src 'none'", console.Headers.GetValues("Content-Security-Policy").Single());
+        // A sign-in for another client or another callback is refused by the issuer.
+        var forged = await client.GetAsync(signIn.PathAndQuery.Replace("client_id=medpay-console", "client_id=evil", StringComparison.Ordinal));
+        Assert.True(forged.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized, $"{forged.StatusCode}");
+        Assert.DoesNotContain("id=\"signin\"", await forged.Content.ReadAsStringAsync());
+        var callback = Uri.EscapeDataString(new Uri(fixture.BaseAddress, "/console/signin-oidc").ToString());
+        Assert.Contains(callback, signIn.Query);
+        var elsewhere = await client.GetAsync(signIn.PathAndQuery.Replace(callback, Uri.EscapeDataString("https://evil.example/console/signin-oidc"), StringComparison.Ordinal));
+        Assert.True(elsewhere.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized, $"{elsewhere.StatusCode}");
+        Assert.DoesNotContain("id=\"signin\"", await elsewhere.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_console_refuses_a_signed_in_non_operator_and_lets_an_auditor_read_but_not_decide()
     {
         var page = await SignInAsync("ursula", "Ursula User", "");

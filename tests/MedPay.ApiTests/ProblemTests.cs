@@ -349,7 +349,8 @@ public sealed class ProblemTests(ApiFixture fixture)
     [InlineData("GET", "/v1/nothing")]
     [InlineData("GET", "/v2/orders/m1~RX-1")]
     [InlineData("POST", "/v1/orders/m1~RX-1/unknown")]
-    [InlineData("GET", "/")]
+    [InlineData("GET", "/nothing")]
+    [InlineData("GET", "/consoles")]
     public async Task An_unknown_route_is_404_not_found(string method, string path)
     {
         var response = await fixture.Operator.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "GET" ? null : JsonContent.Create(new { }) });

@@ -11,6 +11,15 @@ public sealed class AuthOptions
     public const string Section = "MedPay:Auth";
 
     /// <summary>
+    /// The operator and auditor role names straight from configuration: authorization policies are built while the app
+    /// is put together (Razor Pages ask for them then), before the validated options may be read, and an invalid
+    /// MedPay:Auth must still fail when the app starts.
+    /// </summary>
+    public static (string Operator, string Auditor) Roles(IConfiguration configuration) => (
+        configuration[$"{Section}:{nameof(OperatorRole)}"] is { Length: > 0 } o ? o : new AuthOptions().OperatorRole,
+        configuration[$"{Section}:{nameof(AuditorRole)}"] is { Length: > 0 } a ? a : new AuthOptions().AuditorRole);
+
+    /// <summary>
     /// The token authority (issuer) whose metadata and signing keys validate bearer tokens. Required outside
     /// Development; in Development, with <see cref="DevelopmentIssuer"/> on and no authority set, the API's own address.
     /// </summary>

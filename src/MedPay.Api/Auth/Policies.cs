@@ -46,10 +46,9 @@ public static class Policies
         services.AddSingleton<IAuthorizationHandler, RouteOwnerHandler>();
         services.AddSingleton<IAuthorizationHandler, OrderReaderHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthOptions>>((o, auth) =>
+        services.AddOptions<AuthorizationOptions>().Configure<IConfiguration>((o, configuration) =>
         {
-            var operatorRole = auth.Value.OperatorRole;
-            var auditorRole = auth.Value.AuditorRole;
+            var (operatorRole, auditorRole) = AuthOptions.Roles(configuration);
             o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
             o.AddPolicy(User, p => p.RequireClaim(Callers.SubjectClaim));
             o.AddPolicy(VerifiedUser, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RecentRealNameRequirement()));

@@ -78,11 +78,12 @@ public static class ConsoleAuth
             o.ClientId = configuration["MedPay:Console:ClientId"] ?? DevelopmentClientId;
             o.ClientSecret = configuration["MedPay:Console:ClientSecret"];
         });
-        authentication.Services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthOptions>>((o, auth) =>
+        authentication.Services.AddOptions<AuthorizationOptions>().Configure<IConfiguration>((o, configuration) =>
         {
-            o.AddPolicy(Readers, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireRole(auth.Value.OperatorRole, auth.Value.AuditorRole));
+            var (operatorRole, auditorRole) = AuthOptions.Roles(configuration);
+            o.AddPolicy(Readers, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireRole(operatorRole, auditorRole));
             o.AddPolicy(SignedIn, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
-            o.AddPolicy(Actors, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireRole(auth.Value.OperatorRole));
+            o.AddPolicy(Actors, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireRole(operatorRole));
         });
         return authentication;
     }

@@ -27,7 +27,8 @@ public static class ConsolePages
         return services;
     }
 
-    public static WebApplication MapMedPayConsole(this WebApplication app)
+    /// <summary>The console's (and the sign-in form's) security headers, on every answer, the sign-in redirects included.</summary>
+    public static WebApplication UseMedPayConsoleHeaders(this WebApplication app)
     {
         app.Use(async (context, next) =>
         {
@@ -41,6 +42,11 @@ public static class ConsolePages
 
             await next(context);
         });
+        return app;
+    }
+
+    public static WebApplication MapMedPayConsole(this WebApplication app)
+    {
         app.MapRazorPages();
         app.MapGet("/", () => Results.Redirect(ConsoleAuth.Path)).AllowAnonymous().ExcludeFromDescription();
         app.MapGet(ConsoleAuth.Path + "/console.css", () => Results.Stream(
