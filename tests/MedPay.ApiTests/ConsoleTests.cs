@@ -103,6 +103,40 @@ public sealed class ConsoleTests(ApiFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_operator_registers_a_merchant_sees_its_credentials_once_and_reads_a_voucher_masked()
+    {
+        var page = await SignInAsync("olga", "Olga Operator", "operator", "console/merchants");
+        var merchantId = ApiSteps.Unique("m");
+        await page.FillAsync("#new-merchant", merchantId);
+        await page.FillAsync("#new-name", "Lake View Clinic");
+        await page.FillAsync("#new-reason", "signed the provider agreement");
+        await page.ClickAsync("#register");
+        await page.WaitForSelectorAsync("#credentials");
+        var apiKey = await page.InnerTextAsync("#api-key");
+        Assert.Contains(merchantId, await page.InnerTextAsync("#merchants"));
+        // The key works as the merchant's credential, and the registration was audited by name.
+        using var merchant = fixture.MerchantClient(merchantId, apiKey);
+        Assert.Equal(HttpStatusCode.OK, (await merchant.GetAsync($"/v1/merchant/orders?day={DateTime.UtcNow:yyyy-MM-dd}")).StatusCode);
+        var audit = await Expect.StatusAsync(await fixture.Auditor.GetAsync("/v1/admin/audit"), HttpStatusCode.OK);
+        Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "merchant.register" && e.GetProperty("target").GetString() == $"merchant {merchantId}"
+            && e.GetProperty("operator").GetString() == "olga" && e.GetProperty("outcome").GetString() == "200");
+        // Shown once: reading the page again shows no key.
+        await page.GotoAsync("console/merchants");
+        Assert.Equal(0, await page.Locator("#api-key").CountAsync());
+        await ShotAsync(page, "console-merchants");
+
+        var (userId, nationalId) = await _api.OpenVoucherAsync();
+        await page.GotoAsync($"console/vouchers?userId={userId}");
+        Assert.Equal("active", await page.InnerTextAsync("#voucher-status"));
+        var shown = await page.InnerTextAsync("#voucher");
+        Assert.DoesNotContain(nationalId, shown);
+        Assert.DoesNotContain(nationalId, await page.ContentAsync());
+        Assert.Contains(nationalId[..1] + new string('*', 16) + nationalId[^1..].ToUpperInvariant(), shown);
+        await page.GotoAsync("console/vouchers?userId=nobody-at-all");
+        await page.WaitForSelectorAsync("#no-voucher");
+    }
+
+    [Fact]
     public async Task The_root_opens_the_console_and_the_console_asks_an_unknown_browser_to_sign_in()
     {
         using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.BaseAddress };

@@ -16,7 +16,7 @@ public static class ConsolePages
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Console";
-            foreach (var page in new[] { "/Index", "/Review", "/ReviewOrder" })
+            foreach (var page in new[] { "/Index", "/Review", "/ReviewOrder", "/Merchants", "/Voucher" })
             {
                 o.Conventions.AuthorizePage(page, ConsoleAuth.Readers);
             }
