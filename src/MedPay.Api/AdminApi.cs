@@ -183,10 +183,16 @@ public static class AdminApi
             return Problems.For(Contracts.NotFound.Order);
         }
 
+        return await ResolveAuditedAsync(context, grains, time, orderId, decision, body.Reason);
+    }
+
+    /// <summary>An operator's decision for an order in review, audited (the API's endpoint and the console's form).</summary>
+    internal static Task<IResult> ResolveAuditedAsync(HttpContext context, IGrainFactory grains, TimeProvider time, string orderId, ReviewDecision decision, string reason)
+    {
         var caller = context.User;
-        return await OperatorActions.AuditedAsync(context, grains, time, "order.resolve_review", $"order {orderId}", WireNames.Of(decision), body.Reason, async () =>
+        return OperatorActions.AuditedAsync(context, grains, time, "order.resolve_review", $"order {orderId}", WireNames.Of(decision), reason, async () =>
         {
-            var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).ResolveReviewAsync(new(decision, $"{caller.DisplayName()} ({caller.UserId()})", body.Reason.Trim()));
+            var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).ResolveReviewAsync(new(decision, $"{caller.DisplayName()} ({caller.UserId()})", reason.Trim()));
             if (result.IsOk)
             {
                 return Results.Ok(OrderResponse.From(result.Value!));
@@ -200,6 +206,14 @@ public static class AdminApi
             return Problems.For(result.Error!);
         });
     }
+
+    /// <summary>Re-sends an order's notifications, audited (the API's endpoint and the console's button).</summary>
+    internal static Task<IResult> ResendAuditedAsync(HttpContext context, IGrainFactory grains, TimeProvider time, string orderId, string? reason) =>
+        OperatorActions.AuditedAsync(context, grains, time, "order.resend_notifications", $"order {orderId}", "notifications sent again", reason, async () =>
+        {
+            var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).ResendNotificationsAsync();
+            return result.IsOk ? Results.Ok(OrderResponse.From(result.Value!)) : Problems.For(result.Error!);
+        });
 
     private static async Task<IResult> ResendAsync(string orderId, HttpContext context, IGrainFactory grains, TimeProvider time)
     {
@@ -220,11 +234,7 @@ public static class AdminApi
             return Problems.For(Contracts.NotFound.Order);
         }
 
-        return await OperatorActions.AuditedAsync(context, grains, time, "order.resend_notifications", $"order {orderId}", "notifications sent again", reason, async () =>
-        {
-            var result = await grains.GetGrain<IMedicalOrderGrain>(orderId).ResendNotificationsAsync();
-            return result.IsOk ? Results.Ok(OrderResponse.From(result.Value!)) : Problems.For(result.Error!);
-        });
+        return await ResendAuditedAsync(context, grains, time, orderId, reason);
     }
 
     private static async Task<IResult> ListAuditAsync(string? day, IGrainFactory grains, TimeProvider time)

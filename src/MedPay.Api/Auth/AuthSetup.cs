@@ -69,7 +69,7 @@ public static class AuthSetup
     }
 
     /// <summary>In Development with the embedded issuer: the API's own address, as its clients reach it on this machine.</summary>
-    private static string? OwnAddress(IServer server)
+    internal static string? OwnAddress(IServer server)
     {
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         if (address is null || !Uri.TryCreate(address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1"), UriKind.Absolute, out var uri))

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace MedPay.Api;
@@ -74,7 +73,7 @@ public static class ConsoleAuth
             });
         authentication.Services.AddOptions<OpenIdConnectOptions>(OidcScheme).Configure<IOptions<AuthOptions>, IServer, IConfiguration>((o, auth, server, configuration) =>
         {
-            o.Authority = auth.Value.Authority ?? (development ? OwnAddress(server) : null);
+            o.Authority = auth.Value.Authority ?? (development ? AuthSetup.OwnAddress(server) : null);
             o.ClientId = configuration["MedPay:Console:ClientId"] ?? DevelopmentClientId;
             o.ClientSecret = configuration["MedPay:Console:ClientSecret"];
         });
@@ -86,18 +85,5 @@ public static class ConsoleAuth
             o.AddPolicy(Actors, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireRole(operatorRole));
         });
         return authentication;
-    }
-
-    /// <summary>In Development with the embedded issuer: the API's own address, as a browser on this machine reaches it.</summary>
-    internal static string? OwnAddress(IServer server)
-    {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        if (address is null || !Uri.TryCreate(address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1"), UriKind.Absolute, out var uri))
-        {
-            return null;
-        }
-
-        var host = uri.Host is "0.0.0.0" or "[::]" or "::" ? "127.0.0.1" : uri.Host;
-        return new UriBuilder(uri.Scheme, host, uri.Port, "/").Uri.ToString();
     }
 }

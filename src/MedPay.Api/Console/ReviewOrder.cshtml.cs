@@ -39,11 +39,7 @@ public sealed class ReviewOrderModel(IGrainFactory grains, TimeProvider time, IA
             return Page();
         }
 
-        var outcome = await OperatorActions.AuditedAsync(HttpContext, grains, time, "order.resolve_review", $"order {OrderId}", WireNames.Of(chosen), reason, async () =>
-        {
-            var result = await grains.GetGrain<IMedicalOrderGrain>(OrderId).ResolveReviewAsync(new(chosen, $"{User.DisplayName()} ({User.UserId()})", reason.Trim()));
-            return result.IsOk ? Results.Ok() : Problems.For(result.Error!);
-        });
+        var outcome = await AdminApi.ResolveAuditedAsync(HttpContext, grains, time, OrderId, chosen, reason);
         if (outcome is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult refused)
         {
             Problem = $"Not done: {refused.ProblemDetails.Detail}";
@@ -62,11 +58,7 @@ public sealed class ReviewOrderModel(IGrainFactory grains, TimeProvider time, IA
             return Forbid(ConsoleAuth.CookieScheme);
         }
 
-        var outcome = await OperatorActions.AuditedAsync(HttpContext, grains, time, "order.resend_notifications", $"order {OrderId}", "notifications sent again", reason, async () =>
-        {
-            var result = await grains.GetGrain<IMedicalOrderGrain>(OrderId).ResendNotificationsAsync();
-            return result.IsOk ? Results.Ok() : Problems.For(result.Error!);
-        });
+        var outcome = await AdminApi.ResendAuditedAsync(HttpContext, grains, time, OrderId, reason);
         TempData["Flash"] = outcome is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult refused
             ? $"Not sent: {refused.ProblemDetails.Detail}"
             : "The merchant's notifications were sent again.";
