@@ -94,16 +94,10 @@ public static class AdminApi
             return MerchantNotFound();
         }
 
-        string? reason = null;
-        if (JsonBody.IsPresent(context.Request))
+        var (reason, problem) = await OptionalReasonAsync(context.Request);
+        if (problem is not null)
         {
-            var (body, problem) = await JsonBody.ReadAsync<ReasonRequest>(context.Request);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            reason = body!.Reason;
+            return problem;
         }
 
         return await OperatorActions.AuditedAsync(context, grains, time, "merchant.rotate_credentials", $"merchant {merchantId}", "new API key and webhook secret", reason, async () =>
@@ -111,6 +105,18 @@ public static class AdminApi
             var result = await grains.GetGrain<IMerchantGrain>(merchantId).RotateCredentialsAsync();
             return result.IsOk ? Results.Ok(MerchantCredentialsResponse.From(result.Value!)) : Problems.For(result.Error!);
         });
+    }
+
+    /// <summary>The optional body <c>{reason?}</c> of an operator action: its reason, or the problem with a body that is there but unreadable.</summary>
+    private static async Task<(string? Reason, IResult? Problem)> OptionalReasonAsync(HttpRequest request)
+    {
+        if (!JsonBody.IsPresent(request))
+        {
+            return (null, null);
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<ReasonRequest>(request);
+        return (body?.Reason, problem);
     }
 
     private static async Task<IResult> SetCallbackAsync(string merchantId, HttpContext context, IGrainFactory grains, TimeProvider time)
@@ -217,16 +223,10 @@ public static class AdminApi
 
     private static async Task<IResult> ResendAsync(string orderId, HttpContext context, IGrainFactory grains, TimeProvider time)
     {
-        string? reason = null;
-        if (JsonBody.IsPresent(context.Request))
+        var (reason, problem) = await OptionalReasonAsync(context.Request);
+        if (problem is not null)
         {
-            var (body, problem) = await JsonBody.ReadAsync<ReasonRequest>(context.Request);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            reason = body!.Reason;
+            return problem;
         }
 
         if (!OrderIds.TryParse(orderId, out _, out _))

@@ -11,7 +11,7 @@ namespace MedPay.UnitTests;
 /// </summary>
 public sealed partial class DeploymentTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = RepositoryFiles.Root;
 
     /// <summary>Each image: its Dockerfile, the project it publishes, and the path its HEALTHCHECK asks.</summary>
     public static TheoryData<string, string, string> Images => new()
@@ -25,12 +25,12 @@ public sealed partial class DeploymentTests
     [MemberData(nameof(Images))]
     public void An_image_copies_only_what_exists_and_every_project_it_builds(string dockerfile, string project, string _)
     {
-        var text = Read(dockerfile);
-        var sources = CopyLine().Matches(text).SelectMany(m => m.Groups["sources"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var text = RepositoryFiles.Read(dockerfile);
+        var sources = RepositoryFiles.CopyLine().Matches(text).SelectMany(m => m.Groups["sources"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         Assert.NotEmpty(sources);
         Assert.All(sources, source => Assert.True(
             File.Exists(Path.Combine(Root, source)) || Directory.Exists(Path.Combine(Root, source)), $"{dockerfile} copies {source}, which does not exist"));
-        Assert.All(ProjectClosure(project), needed =>
+        Assert.All(RepositoryFiles.ProjectClosure(project), needed =>
         {
             var directory = Path.GetDirectoryName(needed)!.Replace('\\', '/');
             Assert.Contains($"COPY {needed} {directory}/", text);
@@ -43,8 +43,8 @@ public sealed partial class DeploymentTests
     [MemberData(nameof(Images))]
     public void An_image_pins_its_bases_runs_as_non_root_and_checks_its_own_health(string dockerfile, string project, string healthPath)
     {
-        var text = Read(dockerfile);
-        var images = FromLine().Matches(text).Select(m => m.Groups["image"].Value).ToList();
+        var text = RepositoryFiles.Read(dockerfile);
+        var images = RepositoryFiles.FromLine().Matches(text).Select(m => m.Groups["image"].Value).ToList();
         Assert.Contains("mcr.microsoft.com/dotnet/aspnet:10.0.12", images);
         Assert.All(images, image => Assert.Matches(@":\d+\.\d+\.\d+(-[a-z]+)?$", image));
         Assert.Contains("USER $APP_UID", text);
@@ -63,12 +63,12 @@ public sealed partial class DeploymentTests
     [Fact]
     public void The_silo_image_serves_its_health_on_the_port_the_manifests_probe()
     {
-        var text = Read("silo.Dockerfile");
+        var text = RepositoryFiles.Read("silo.Dockerfile");
         Assert.Contains($"MedPay__Silo__HttpPort={SiloHttp.ContainerPort}", text);
         Assert.Contains($"EXPOSE {EndpointOptions.DEFAULT_SILO_PORT} {EndpointOptions.DEFAULT_GATEWAY_PORT} {SiloHttp.ContainerPort}", text);
-        Assert.Contains("DOTNET_gcServer=1", Read("src/deploy/api.Dockerfile"));
+        Assert.Contains("DOTNET_gcServer=1", RepositoryFiles.Read("src/deploy/api.Dockerfile"));
         // The API binds MedPayApi.DefaultUrl (loopback) unless urls or ASPNETCORE_URLS is set: ASPNETCORE_HTTP_PORTS is not enough.
-        Assert.Contains("ASPNETCORE_URLS=http://+:8080", Read("src/deploy/api.Dockerfile"));
+        Assert.Contains("ASPNETCORE_URLS=http://+:8080", RepositoryFiles.Read("src/deploy/api.Dockerfile"));
         Assert.StartsWith("http://127.0.0.1:", MedPay.Api.MedPayApi.DefaultUrl, StringComparison.Ordinal);
     }
 
@@ -249,26 +249,6 @@ public sealed partial class DeploymentTests
         return string.Join('\n', MapCall().Matches(text).Select(m => m.Groups["path"].Value));
     }
 
-    private static IReadOnlyList<string> ProjectClosure(string project)
-    {
-        var needed = new SortedSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>([Path.Combine(Root, project)]);
-        while (pending.TryPop(out var path))
-        {
-            if (!needed.Add(Path.GetRelativePath(Root, path).Replace('\\', '/')))
-            {
-                continue;
-            }
-
-            foreach (Match reference in ProjectReference().Matches(File.ReadAllText(path)))
-            {
-                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, reference.Groups["path"].Value.Replace('\\', '/'))));
-            }
-        }
-
-        return [.. needed];
-    }
-
     private static List<YamlMappingNode> KubernetesDocuments()
     {
         var files = Directory.GetFiles(Path.Combine(Root, "src/deploy/k8s"), "*.yaml");
@@ -279,7 +259,7 @@ public sealed partial class DeploymentTests
     private static List<YamlMappingNode> Yaml(string path)
     {
         var stream = new YamlStream();
-        using (var reader = new StringReader(Read(path)))
+        using (var reader = new StringReader(RepositoryFiles.Read(path)))
         {
             stream.Load(reader);
         }
@@ -322,33 +302,9 @@ public sealed partial class DeploymentTests
 
     private static string Scalar(YamlNode node, params string[] path) => Assert.IsType<YamlScalarNode>(Node(node, path)).Value ?? "";
 
-    private static string Read(string path) => File.ReadAllText(Path.Combine(Root, path));
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MedPay.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MedPay.sln not found above the test's directory.");
-    }
-
-    [GeneratedRegex(@"^COPY (?!--from)(?<sources>.+) \S+$", RegexOptions.Multiline)]
-    private static partial Regex CopyLine();
-
-    [GeneratedRegex(@"^FROM (?<image>\S+)", RegexOptions.Multiline)]
-    private static partial Regex FromLine();
-
     [GeneratedRegex(@"^HEALTHCHECK .*""http://127\.0\.0\.1:(?<port>\d+)(?<path>/[^""]*)""\]$", RegexOptions.Multiline)]
     private static partial Regex HealthCheckLine();
 
     [GeneratedRegex(@"(?:Map\w*\(|const string \w+ = )""(?<path>/[^""]*)""")]
     private static partial Regex MapCall();
-
-    [GeneratedRegex(@"<ProjectReference Include=""(?<path>[^""]+)""")]
-    private static partial Regex ProjectReference();
 }

@@ -1,17 +1,15 @@
-using System.Text.RegularExpressions;
-
 namespace MedPay.UnitTests;
 
 /// <summary>The silo image cannot be built here, so these keep silo.Dockerfile in step with the projects it builds.</summary>
-public sealed partial class SiloDockerfileTests
+public sealed class SiloDockerfileTests
 {
-    private static readonly string Root = FindRoot();
-    private static readonly string Dockerfile = File.ReadAllText(Path.Combine(Root, "silo.Dockerfile"));
+    private static readonly string Root = RepositoryFiles.Root;
+    private static readonly string Dockerfile = RepositoryFiles.Read("silo.Dockerfile");
 
     [Fact]
     public void Every_path_the_dockerfile_copies_from_the_repository_exists()
     {
-        var sources = CopyLine().Matches(Dockerfile).SelectMany(m => m.Groups["sources"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var sources = RepositoryFiles.CopyLine().Matches(Dockerfile).SelectMany(m => m.Groups["sources"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
         Assert.NotEmpty(sources);
         Assert.All(sources, source => Assert.True(
             File.Exists(Path.Combine(Root, source)) || Directory.Exists(Path.Combine(Root, source)),
@@ -21,21 +19,7 @@ public sealed partial class SiloDockerfileTests
     [Fact]
     public void The_dockerfile_copies_every_project_the_silo_depends_on()
     {
-        var needed = new SortedSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>([Path.Combine(Root, "src/MedPay.Silo/MedPay.Silo.csproj")]);
-        while (pending.TryPop(out var project))
-        {
-            if (!needed.Add(Path.GetRelativePath(Root, project).Replace('\\', '/')))
-            {
-                continue;
-            }
-
-            foreach (Match reference in ProjectReference().Matches(File.ReadAllText(project)))
-            {
-                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, reference.Groups["path"].Value.Replace('\\', '/'))));
-            }
-        }
-
+        var needed = RepositoryFiles.ProjectClosure("src/MedPay.Silo/MedPay.Silo.csproj");
         Assert.All(needed, project =>
         {
             Assert.Contains($"COPY {project} {Path.GetDirectoryName(project)!.Replace('\\', '/')}/", Dockerfile);
@@ -61,7 +45,7 @@ public sealed partial class SiloDockerfileTests
     [Fact]
     public void Every_base_image_is_pinned_to_an_exact_version()
     {
-        var images = FromLine().Matches(Dockerfile).Select(m => m.Groups["image"].Value).ToList();
+        var images = RepositoryFiles.FromLine().Matches(Dockerfile).Select(m => m.Groups["image"].Value).ToList();
         Assert.NotEmpty(images);
         Assert.All(images, image => Assert.Matches(@":\d+\.\d+\.\d+(-[a-z]+)?$", image));
     }
@@ -80,26 +64,4 @@ public sealed partial class SiloDockerfileTests
         Assert.Contains("**/bin/", ignored);
         Assert.Contains("**/obj/", ignored);
     }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "MedPay.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MedPay.sln not found above the test's directory.");
-    }
-
-    [GeneratedRegex(@"^COPY (?!--from)(?<sources>.+) \S+$", RegexOptions.Multiline)]
-    private static partial Regex CopyLine();
-
-    [GeneratedRegex(@"^FROM (?<image>\S+)", RegexOptions.Multiline)]
-    private static partial Regex FromLine();
-
-    [GeneratedRegex(@"<ProjectReference Include=""(?<path>[^""]+)""")]
-    private static partial Regex ProjectReference();
 }
