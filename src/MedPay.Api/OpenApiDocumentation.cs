@@ -58,7 +58,7 @@ public static class OpenApiDocumentation
     /// </summary>
     private static readonly Dictionary<Type, string[]> RequiredFields = new()
     {
-        [typeof(OpenVoucherRequest)] = [nameof(OpenVoucherRequest.FullName), nameof(OpenVoucherRequest.NationalId), nameof(OpenVoucherRequest.InsuredRegion), nameof(OpenVoucherRequest.InsuranceType)],
+        [typeof(OpenVoucherRequest)] = [],
         [typeof(AuthorizeRequest)] = [nameof(AuthorizeRequest.MerchantId), nameof(AuthorizeRequest.MaxAmountFen)],
         [typeof(VoucherStatusRequest)] = [nameof(VoucherStatusRequest.Status)],
         [typeof(CreateOrderRequest)] = [nameof(CreateOrderRequest.MerchantOrderNo), nameof(CreateOrderRequest.UserId), nameof(CreateOrderRequest.Items)],
@@ -75,9 +75,10 @@ public static class OpenApiDocumentation
     private static readonly Dictionary<(Type Type, string Property), (string Description, string[]? Values)> FieldNotes = new()
     {
         [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.UserId))] = ("Optional: the token's subject (`sub`). Another user id is refused with 403 `user_mismatch`.", null),
-        [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.NationalId))] = ("The 18-character resident identity number (GB 11643). Never echoed back: responses show it masked.", null),
-        [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.InsuredRegion))] = ("The 6-digit administrative division code of the insured region, such as `330100`.", null),
-        [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.InsuranceType))] = ("The insurance scheme.", ["employee", "resident"]),
+        [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.FullName))] = ("Optional: the person comes from the token's verified claims (`claims.name`). Sent, it must be that name, else 403 `identity_mismatch`.", null),
+        [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.NationalId))] = ("Optional: the person comes from the token's verified claims (`claims.national_id`, 18 characters, GB 11643). Sent, it must be that ID, else 403 `identity_mismatch`. Never echoed back: responses show it masked.", null),
+        [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.InsuredRegion))] = ("Optional: the 6-digit administrative division code of the insured region, such as `330100`; the insurance platform's record decides, and a different one is 422 `insurance_record_mismatch`.", null),
+        [(typeof(OpenVoucherRequest), nameof(OpenVoucherRequest.InsuranceType))] = ("Optional: the insurance scheme; the insurance platform's record decides, and a different one is 422 `insurance_record_mismatch`.", ["employee", "resident"]),
         [(typeof(AuthorizeRequest), nameof(AuthorizeRequest.MaxAmountFen))] = ("The most the consent covers, in fen (1 yuan = 100 fen).", null),
         [(typeof(AuthorizeRequest), nameof(AuthorizeRequest.MerchantOrderNo))] = ("Optional: binds the consent to this order of the merchant.", null),
         [(typeof(AuthorizeRequest), nameof(AuthorizeRequest.ValidForMinutes))] = ("Optional: 1 to 60 minutes; 15 when omitted.", null),
@@ -208,7 +209,12 @@ public static class OpenApiDocumentation
                         reasons.Add("`forbidden` (a caller of another kind)");
                     }
 
-                    reasons.AddRange(caller.RefusalCodes.Select(c => c == ErrorCodes.RecentVerificationRequired ? $"`{c}` (no recent real-name verification in the token)" : $"`{c}`"));
+                    reasons.AddRange(caller.RefusalCodes.Select(c => c switch
+                    {
+                        ErrorCodes.RecentVerificationRequired => $"`{c}` (the token's verification is not recent)",
+                        ErrorCodes.VerifiedClaimsRequired => $"`{c}` (the token names no verified person)",
+                        _ => $"`{c}`",
+                    }));
                     if (declaredForbidden)
                     {
                         reasons.Add("or a refusal of this operation (see `code`)");
@@ -388,7 +394,7 @@ public static class OpenApiDocumentation
                 claims.Contains(Callers.MerchantIdClaim),
                 roles,
                 requirements.OfType<RouteOwnerRequirement>().FirstOrDefault(),
-                requirements.OfType<RecentRealNameRequirement>().Any(),
+                requirements.OfType<VerifiedPersonRequirement>().Any(),
                 requirements.Any(r => r is ClaimsAuthorizationRequirement or RolesAuthorizationRequirement),
                 [.. requirements.OfType<IRefusesWithCode>().Select(r => r.Code).Distinct(StringComparer.Ordinal)],
                 [.. requirements.OfType<IHidesResource>().Select(r => r.NotFound.Code).Distinct(StringComparer.Ordinal)],
@@ -434,7 +440,7 @@ public static class OpenApiDocumentation
             if (RealName)
             {
                 var methods = string.Join(" or ", Options.RealNameMethods.Select(m => $"`{m}`"));
-                who += $", with a recent real-name verification (`amr` has {methods}, `auth_time` at most {Options.RealNameMaxAge.TotalMinutes:0.#} minutes ago)";
+                who += $", verified as a person by the identity provider: `verified_claims` with the verified `name` and `national_id`, evidence checked by {methods}, `verification.time` at most {Options.RealNameMaxAge.TotalMinutes:0.#} minutes ago";
             }
 
             return who;
@@ -543,8 +549,10 @@ public static class OpenApiDocumentation
             BearerFormat = "JWT",
             Description = "An OpenID Connect access token of the insured user or of an operator, from the identity provider, for the audience "
                 + $"`{auth.Audience}`. `sub` is the user id; operators carry `role` `{auth.OperatorRole}` (may act) or `{auth.AuditorRole}` (reads "
-                + "only). Opening a voucher and consenting need a recent real-name verification: `amr` with "
-                + string.Join(" or ", auth.RealNameMethods.Select(m => $"`{m}`")) + $" and `auth_time` at most {auth.RealNameMaxAge.TotalMinutes:0.#} minutes ago.",
+                + "only). Opening a voucher and consenting need the person the identity provider verified, as OpenID Connect for Identity Assurance "
+                + "`verified_claims`: `claims.name` and `claims.national_id`, and a `verification` whose evidence was checked by "
+                + string.Join(" or ", auth.RealNameMethods.Select(m => $"`{m}`")) + $" (a face check against the ID's photo record) at a `time` at most {auth.RealNameMaxAge.TotalMinutes:0.#} minutes ago. "
+                + "The person is never taken from a request body.",
         };
         components.SecuritySchemes[MerchantKeyScheme] = new OpenApiSecurityScheme
         {

@@ -10,7 +10,7 @@ public static class Problems
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.VoucherNotFound or ErrorCodes.OrderNotFound or ErrorCodes.MerchantNotFound or "not_found" => StatusCodes.Status404NotFound,
-        ErrorCodes.VoucherConflict or ErrorCodes.IdentityUnavailable or ErrorCodes.OrderConflict or ErrorCodes.OrderAlreadyPaid or ErrorCodes.OrderNotPayable or ErrorCodes.OrderCancelled
+        ErrorCodes.VoucherConflict or ErrorCodes.IdentityUnavailable or ErrorCodes.VoucherMoved or ErrorCodes.VoucherBusy or ErrorCodes.OrderConflict or ErrorCodes.OrderAlreadyPaid or ErrorCodes.OrderNotPayable or ErrorCodes.OrderCancelled
             or ErrorCodes.OrderExpired or ErrorCodes.OrderNotCancellable or ErrorCodes.OrderNotRefundable or ErrorCodes.RefundConflict
             or ErrorCodes.MerchantConflict or ErrorCodes.TooManyRefunds or ErrorCodes.OrderNotInReview or ErrorCodes.ResolutionContradictsPlatform
             or ErrorCodes.ResolutionAmountsDiffer => StatusCodes.Status409Conflict,
@@ -19,9 +19,9 @@ public static class Problems
         ErrorCodes.RefundDeclined => StatusCodes.Status402PaymentRequired,
         ErrorCodes.AuthUnknown or ErrorCodes.AuthExpired or ErrorCodes.AuthUsed or ErrorCodes.AuthWrongMerchant or ErrorCodes.AuthWrongOrder
             or ErrorCodes.AuthOverAmount or ErrorCodes.VoucherSuspended or ErrorCodes.VoucherRevoked or ErrorCodes.Forbidden
-            or ErrorCodes.RecentVerificationRequired or ErrorCodes.UserMismatch or ErrorCodes.MerchantMismatch => StatusCodes.Status403Forbidden,
+            or ErrorCodes.RecentVerificationRequired or ErrorCodes.VerifiedClaimsRequired or ErrorCodes.IdentityMismatch or ErrorCodes.UserMismatch or ErrorCodes.MerchantMismatch => StatusCodes.Status403Forbidden,
         ErrorCodes.InsufficientBalance or ErrorCodes.PlatformDeclined or ErrorCodes.CashDeclined => StatusCodes.Status402PaymentRequired,
-        ErrorCodes.UnknownRegion or ErrorCodes.IdentityMismatch or ErrorCodes.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
+        ErrorCodes.UnknownRegion or ErrorCodes.InsuranceRecordMismatch or ErrorCodes.IdempotencyKeyReused => StatusCodes.Status422UnprocessableEntity,
         ErrorCodes.IdempotencyKeyInUse => StatusCodes.Status409Conflict,
         ErrorCodes.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,

@@ -5,7 +5,8 @@ using static MedPay.Api.EndpointResults;
 namespace MedPay.Api;
 
 /// <summary>
-/// E-vouchers: a person opens and consents on their own, after a recent real-name verification; the owner and operators
+/// E-vouchers: a person opens and consents on their own, as the identity provider verified them (a recent face check,
+/// in the token's verified claims); the owner and operators
 /// read it; only an acting operator changes its status. Anyone else's voucher does not exist (404).
 /// </summary>
 public static class VouchersApi
@@ -31,9 +32,9 @@ public static class VouchersApi
         return app;
     }
 
-    private static async Task<IResult> OpenVoucherAsync(HttpRequest request, ClaimsPrincipal caller, IGrainFactory grains)
+    private static async Task<IResult> OpenVoucherAsync(HttpContext context, ClaimsPrincipal caller, IGrainFactory grains)
     {
-        var (body, problem) = await JsonBody.ReadAsync<OpenVoucherRequest>(request);
+        var (body, problem) = await JsonBody.ReadAsync<OpenVoucherRequest>(context.Request);
         if (problem is not null)
         {
             return problem;
@@ -46,10 +47,13 @@ public static class VouchersApi
             return Problems.For(ErrorCodes.UserMismatch, "A person opens only their own e-voucher: userId must be the token's subject.");
         }
 
-        // Region and insurance type come from the insurance platform; sent, they must agree with it.
-        if (Missing(("fullName", body.FullName), ("nationalId", body.NationalId)) is { } missing)
+        // Who the person is comes from the identity provider's verified claims, never from the body: a body may repeat
+        // them, and one that names anyone else is refused before anything is asked or stored.
+        var person = context.VerifiedPerson();
+        if ((body.FullName is not null && body.FullName.Trim() != person.FullName)
+            || (body.NationalId is not null && !string.Equals(body.NationalId.Trim(), person.NationalId, StringComparison.OrdinalIgnoreCase)))
         {
-            return missing;
+            return Problems.For(ErrorCodes.IdentityMismatch, "The body names another person than the one the identity provider verified; leave fullName and nationalId out.");
         }
 
         if (!Ids.IsValid(userId))
@@ -63,7 +67,7 @@ public static class VouchersApi
             return Problems.For(ErrorCodes.InvalidInsuranceType, "insuranceType must be employee or resident.");
         }
 
-        var result = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(new(body.FullName!, body.NationalId!, body.InsuredRegion, type));
+        var result = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(new(person.FullName, person.NationalId, body.InsuredRegion, type));
         if (!result.IsOk)
         {
             return Problems.For(result.Error!);
@@ -84,8 +88,9 @@ public static class VouchersApi
         return result.IsOk ? Results.Ok(VoucherResponse.From(result.Value!)) : Problems.For(result.Error!);
     }
 
-    private static async Task<IResult> AuthorizeAsync(string userId, HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> AuthorizeAsync(string userId, HttpContext context, IGrainFactory grains)
     {
+        var request = context.Request;
         if (!Ids.IsValid(userId))
         {
             return VoucherNotFound();
@@ -114,7 +119,7 @@ public static class VouchersApi
         }
 
         var result = await grains.GetGrain<IEVoucherGrain>(userId)
-            .AuthorizeAsync(new(body.MerchantId!, body.MaxAmountFen!.Value, body.MerchantOrderNo, body.ValidForMinutes ?? 15));
+            .AuthorizeAsync(new(body.MerchantId!, body.MaxAmountFen!.Value, body.MerchantOrderNo, body.ValidForMinutes ?? 15, context.VerifiedPerson().NationalId));
         if (!result.IsOk)
         {
             return Problems.For(result.Error!);

@@ -76,7 +76,8 @@ public static class HttpLoad
         var merchant = $"http-{run}";
         // Many users, each paying a few orders, as in the in-process scenarios.
         var users = Enumerable.Range(0, 2_000).Select(i => $"http-{run}-{i}").ToArray();
-        await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(Scenarios.BenchVoucher())));
+        var people = users.ToDictionary(u => u, _ => Scenarios.BenchVoucher());
+        await Task.WhenAll(users.Select(u => grains.GetGrain<IEVoucherGrain>(u).OpenAsync(people[u])));
         var tokens = new Dictionary<string, string>();
         using (var http = new HttpClient { BaseAddress = api })
         {
@@ -103,7 +104,7 @@ public static class HttpLoad
                 var user = users[i % users.Length];
                 await grains.GetGrain<IMedicalOrderGrain>(OrderIds.For(merchant, orderNo)).CreateAsync(new(merchant, orderNo, user,
                     [new("A-AMOX-250", "Amoxicillin 250 mg", ItemCategory.A, 1_200, 2), new("C-MASK", "Face masks", ItemCategory.C, 500, 1)]));
-                var grant = await grains.GetGrain<IEVoucherGrain>(user).AuthorizeAsync(new(merchant, 1_000_000, orderNo, 60));
+                var grant = await grains.GetGrain<IEVoucherGrain>(user).AuthorizeAsync(new(merchant, 1_000_000, orderNo, 60, people[user].NationalId));
                 prepared[i] = [$"/v1/orders/{OrderIds.For(merchant, orderNo)}/payments", JsonSerializer.Serialize(new { authCode = grant.Value!.AuthCode }), tokens[user]];
             }
             finally

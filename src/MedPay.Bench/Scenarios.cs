@@ -46,8 +46,9 @@ public static class Scenarios
             await opening.WaitAsync();
             try
             {
-                var opened = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(BenchVoucher());
-                return opened.IsOk ? userId : throw new InvalidOperationException(opened.Error!.Message);
+                var person = BenchVoucher();
+                var opened = await grains.GetGrain<IEVoucherGrain>(userId).OpenAsync(person);
+                return opened.IsOk ? (Id: userId, person.NationalId) : throw new InvalidOperationException(opened.Error!.Message);
             }
             finally
             {
@@ -59,14 +60,14 @@ public static class Scenarios
         {
             var orderNo = $"{run}-{sequence}";
             var order = grains.GetGrain<IMedicalOrderGrain>(OrderIds.For(merchant, orderNo));
-            var userId = users[sequence % users.Length];
+            var (userId, nationalId) = users[sequence % users.Length];
             var created = await order.CreateAsync(new(merchant, orderNo, userId, Items));
             if (!created.IsOk)
             {
                 return (created.Error!.Code, 0);
             }
 
-            var grant = await grains.GetGrain<IEVoucherGrain>(userId).AuthorizeAsync(new(merchant, 1_000_000, orderNo, 15));
+            var grant = await grains.GetGrain<IEVoucherGrain>(userId).AuthorizeAsync(new(merchant, 1_000_000, orderNo, 15, nationalId));
             if (!grant.IsOk)
             {
                 return (grant.Error!.Code, 0);

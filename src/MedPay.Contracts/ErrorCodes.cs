@@ -18,8 +18,20 @@ public static class ErrorCodes
     public const string VoucherNotFound = "voucher_not_found";
     /// <summary>No longer returned: re-opening an opened voucher answers the voucher, whatever identity is sent (no oracle).</summary>
     public const string VoucherConflict = "voucher_conflict";
-    /// <summary>The insured region or insurance type sent disagrees with the insurance platform's: nothing is opened.</summary>
+    /// <summary>
+    /// The person named is not the person the identity provider verified: a body naming someone other than the token's
+    /// verified claims, a consent by a person other than the voucher's holder, or an account whose voucher is another
+    /// person's. Nothing is stored.
+    /// </summary>
     public const string IdentityMismatch = "identity_mismatch";
+    /// <summary>The insured region or insurance type sent disagrees with the insurance platform's: nothing is opened.</summary>
+    public const string InsuranceRecordMismatch = "insurance_record_mismatch";
+    /// <summary>The token carries no usable verified claims (OpenID Connect for Identity Assurance): it cannot open or consent.</summary>
+    public const string VerifiedClaimsRequired = "verified_claims_required";
+    /// <summary>This account's e-voucher was moved to its holder's other account; this account cannot open another.</summary>
+    public const string VoucherMoved = "voucher_moved";
+    /// <summary>The e-voucher is moving between the person's accounts (many opened at once): the request may be repeated.</summary>
+    public const string VoucherBusy = "voucher_busy";
     /// <summary>
     /// This identity cannot open an e-voucher for this user: it backs another user's voucher, or the platform insures no
     /// such person. One code and one text for both, so that the answer does not tell which.

@@ -49,12 +49,24 @@ public sealed record OpenVoucherResult(
     [property: Id(0)] VoucherView Voucher,
     [property: Id(1)] bool Opened);
 
+/// <summary>
+/// The holder's consent. <see cref="VerifiedNationalId"/> is the national ID of the person the identity provider just
+/// verified (the token's verified claims): the voucher compares it, by its keyed lookup, with its holder's.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("medpay.AuthorizeCommand")]
 public sealed record AuthorizeCommand(
     [property: Id(0)] string MerchantId,
     [property: Id(1)] long MaxAmountFen,
     [property: Id(2)] string? MerchantOrderNo,
-    [property: Id(3)] int ValidForMinutes);
+    [property: Id(3)] int ValidForMinutes,
+    [property: Id(4), PersonalData] string? VerifiedNationalId)
+{
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"MerchantId = {MerchantId}, MaxAmountFen = {MaxAmountFen}, MerchantOrderNo = {MerchantOrderNo}, ValidForMinutes = {ValidForMinutes}, VerifiedNationalId = {Redacted.Text}");
+        return true;
+    }
+}
 
 /// <summary>The user's consent. The code is shown once, here; MedPay keeps only its hash.</summary>
 [GenerateSerializer, Immutable, Alias("medpay.AuthorizationGrant")]

@@ -57,7 +57,15 @@ public sealed class ActingCallers(ApiFixture fixture) : DelegatingHandler
         switch (segments)
         {
             case ["v1", "vouchers"]:
-                return await UserAsync(Text(body, "userId"));
+                // The person opening is the one the identity provider verified: the one the body names, as the tests send
+                // it (a body naming nobody, or no one a provider could verify, opens as the user's own person).
+                var opener = MedPay.Contracts.Ids.IsValid(Text(body, "userId")) ? Text(body, "userId")! : ApiSteps.Unique("u");
+                if (Text(body, "fullName") is { Length: > 0 and <= 100 } fullName && Text(body, "nationalId") is { Length: > 0 and <= 64 } nationalId)
+                {
+                    fixture.RememberPerson(opener, fullName, nationalId);
+                }
+
+                return await UserAsync(opener);
             case ["v1", "vouchers", _, "status"]:
             case ["v1", "admin", ..]:
                 return fixture.OperatorCredential;

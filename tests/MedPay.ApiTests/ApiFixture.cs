@@ -51,8 +51,30 @@ public sealed class ApiFixture : IAsyncLifetime
     /// <summary>A client with a merchant's credential.</summary>
     public HttpClient MerchantClient(string merchantId, string apiKey) => Client(new("Bearer", $"{merchantId}.{apiKey}"));
 
-    /// <summary>A client with the user's token, real-name verified just now.</summary>
-    public async Task<HttpClient> UserClientAsync(string userId) => Client(new("Bearer", await TokenAsync(userId, realName: true)));
+    /// <summary>
+    /// A client with the user's token, real-name verified just now: as the person the tests opened this user's voucher
+    /// for (see <see cref="RememberPerson"/>), or as <paramref name="person"/>.
+    /// </summary>
+    public async Task<HttpClient> UserClientAsync(string userId, (string FullName, string NationalId)? person = null) =>
+        Client(new("Bearer", await TokenAsync(userId, realName: true, person: person ?? PersonFor(userId))));
+
+    private readonly ConcurrentDictionary<string, (string FullName, string NationalId)> _people = new();
+
+    /// <summary>
+    /// The person a user's tokens verify from now on, if none is yet: the one the tests first opened this user's voucher
+    /// for. An account's person does not change afterwards, as with a real identity provider: a later body naming someone
+    /// else goes with the account's own person's token.
+    /// </summary>
+    public void RememberPerson(string userId, string fullName, string nationalId)
+    {
+        if (_people.TryAdd(userId, (fullName, nationalId)))
+        {
+            _userTokens.TryRemove(userId, out _);
+        }
+    }
+
+    /// <summary>The person a user's tokens verify: the one remembered for the user, else a new person remembered from now on.</summary>
+    public (string FullName, string NationalId) PersonFor(string userId) => _people.GetOrAdd(userId, _ => ("测试者", Ids.WithSequence(500)));
 
     public HttpClient Client(AuthenticationHeaderValue? credential)
     {
@@ -62,12 +84,24 @@ public sealed class ApiFixture : IAsyncLifetime
     }
 
     /// <summary>A token from the development issuer, as a client gets one (see the README).</summary>
-    public async Task<string> TokenAsync(string subject, bool realName = false, string? roles = null, string? name = null, DateTimeOffset? verifiedAt = null)
+    public async Task<string> TokenAsync(
+        string subject, bool realName = false, string? roles = null, string? name = null, DateTimeOffset? verifiedAt = null,
+        (string FullName, string NationalId)? person = null, string? merchantClaim = null)
     {
         var form = new Dictionary<string, string> { ["grant_type"] = "urn:medpay:grant-type:development", ["sub"] = subject };
+        if (merchantClaim is not null)
+        {
+            form["medpay_merchant_id"] = merchantClaim;
+        }
+
         if (realName)
         {
             form["realname"] = "face";
+            if (person is { } verified)
+            {
+                form["full_name"] = verified.FullName;
+                form["national_id"] = verified.NationalId;
+            }
         }
 
         if (verifiedAt is { } at)
@@ -102,7 +136,7 @@ public sealed class ApiFixture : IAsyncLifetime
             return cached.Token;
         }
 
-        var token = await TokenAsync(userId, realName: true);
+        var token = await TokenAsync(userId, realName: true, person: PersonFor(userId));
         _userTokens[userId] = (token, DateTimeOffset.UtcNow);
         return token;
     }

@@ -18,6 +18,10 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
         Anonymous,
         Owner,
         OtherUser,
+        // The owner's account, with a token the identity provider verified as another person.
+        Impostor,
+        // A person (with a voucher of their own) whose token also carries a medpay_merchant_id claim naming the merchant.
+        PersonNamingMerchant,
         Merchant,
         OtherMerchant,
         Auditor,
@@ -38,34 +42,37 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
     private const Decision F = Decision.Forbidden;
     private const Decision N = Decision.NotFound;
 
-    /// <summary>Owner, other user, merchant, other merchant, auditor, operator; the anonymous caller is refused (401) everywhere but where said.</summary>
+    /// <summary>
+    /// Owner, other user, impostor, person naming the merchant, merchant, other merchant, auditor, operator; the anonymous
+    /// caller is refused (401) everywhere but where said.
+    /// </summary>
     private static readonly Dictionary<string, Decision[]> Table = new()
     {
-        ["POST /v1/vouchers"] = [A, A, F, F, F, F],
-        ["GET /v1/vouchers/{userId}"] = [A, N, F, F, A, A],
-        ["POST /v1/vouchers/{userId}/authorizations"] = [A, N, F, F, N, N],
-        ["POST /v1/vouchers/{userId}/status"] = [F, F, F, F, F, A],
-        ["GET /v1/vouchers/{userId}/orders"] = [A, N, F, F, A, A],
-        ["POST /v1/orders"] = [F, F, A, A, F, F],
-        ["GET /v1/orders/{orderId}"] = [A, N, A, N, A, A],
-        ["POST /v1/orders/{orderId}/payments"] = [A, N, F, F, N, N],
-        ["POST /v1/orders/{orderId}/refunds"] = [F, F, A, N, F, F],
-        ["POST /v1/orders/{orderId}/cancel"] = [F, F, A, N, F, F],
-        ["POST /v1/merchant/orders/{orderId}/payments"] = [F, F, A, N, F, F],
-        ["GET /v1/merchant/orders/{orderId}"] = [F, F, A, N, F, F],
-        ["GET /v1/merchant/orders"] = [F, F, A, A, F, F],
-        ["GET /v1/merchant/reconciliation"] = [F, F, A, A, F, F],
-        ["POST /v1/admin/merchants"] = [F, F, F, F, F, A],
-        ["GET /v1/admin/merchants/{merchantId}"] = [F, F, F, F, A, A],
-        ["POST /v1/admin/merchants/{merchantId}/credentials"] = [F, F, F, F, F, A],
-        ["POST /v1/admin/merchants/{merchantId}/callback"] = [F, F, F, F, F, A],
-        ["GET /v1/admin/audit"] = [F, F, F, F, A, A],
-        ["GET /v1/admin/review"] = [F, F, F, F, A, A],
-        ["GET /v1/admin/review/{orderId}"] = [F, F, F, F, A, A],
-        ["POST /v1/admin/review/{orderId}/resolve"] = [F, F, F, F, F, A],
-        ["POST /v1/admin/orders/{orderId}/notifications/resend"] = [F, F, F, F, F, A],
-        ["GET /v1/admin/reconciliation"] = [F, F, F, F, A, A],
-        ["GET /metrics"] = [F, F, F, F, A, A],
+        ["POST /v1/vouchers"] = [A, A, F, A, F, F, F, F],
+        ["GET /v1/vouchers/{userId}"] = [A, N, A, N, F, F, A, A],
+        ["POST /v1/vouchers/{userId}/authorizations"] = [A, N, F, N, F, F, N, N],
+        ["POST /v1/vouchers/{userId}/status"] = [F, F, F, F, F, F, F, A],
+        ["GET /v1/vouchers/{userId}/orders"] = [A, N, A, N, F, F, A, A],
+        ["POST /v1/orders"] = [F, F, F, F, A, A, F, F],
+        ["GET /v1/orders/{orderId}"] = [A, N, A, N, A, N, A, A],
+        ["POST /v1/orders/{orderId}/payments"] = [A, N, A, N, F, F, N, N],
+        ["POST /v1/orders/{orderId}/refunds"] = [F, F, F, F, A, N, F, F],
+        ["POST /v1/orders/{orderId}/cancel"] = [F, F, F, F, A, N, F, F],
+        ["POST /v1/merchant/orders/{orderId}/payments"] = [F, F, F, F, A, N, F, F],
+        ["GET /v1/merchant/orders/{orderId}"] = [F, F, F, F, A, N, F, F],
+        ["GET /v1/merchant/orders"] = [F, F, F, F, A, A, F, F],
+        ["GET /v1/merchant/reconciliation"] = [F, F, F, F, A, A, F, F],
+        ["POST /v1/admin/merchants"] = [F, F, F, F, F, F, F, A],
+        ["GET /v1/admin/merchants/{merchantId}"] = [F, F, F, F, F, F, A, A],
+        ["POST /v1/admin/merchants/{merchantId}/credentials"] = [F, F, F, F, F, F, F, A],
+        ["POST /v1/admin/merchants/{merchantId}/callback"] = [F, F, F, F, F, F, F, A],
+        ["GET /v1/admin/audit"] = [F, F, F, F, F, F, A, A],
+        ["GET /v1/admin/review"] = [F, F, F, F, F, F, A, A],
+        ["GET /v1/admin/review/{orderId}"] = [F, F, F, F, F, F, A, A],
+        ["POST /v1/admin/review/{orderId}/resolve"] = [F, F, F, F, F, F, F, A],
+        ["POST /v1/admin/orders/{orderId}/notifications/resend"] = [F, F, F, F, F, F, F, A],
+        ["GET /v1/admin/reconciliation"] = [F, F, F, F, F, F, A, A],
+        ["GET /metrics"] = [F, F, F, F, F, F, A, A],
     };
 
     /// <summary>Open to anyone, the anonymous included.</summary>
@@ -121,7 +128,7 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
     private static Decision Classify(HttpStatusCode status, string body) => (status, Code(body)) switch
     {
         (HttpStatusCode.Unauthorized, "unauthorized") => Decision.Unauthorized,
-        (HttpStatusCode.Forbidden, "forbidden" or "recent_verification_required" or "user_mismatch" or "merchant_mismatch") => Decision.Forbidden,
+        (HttpStatusCode.Forbidden, "forbidden" or "recent_verification_required" or "verified_claims_required" or "identity_mismatch" or "user_mismatch" or "merchant_mismatch") => Decision.Forbidden,
         (HttpStatusCode.NotFound, "voucher_not_found" or "order_not_found" or "merchant_not_found" or "not_found") => Decision.NotFound,
         (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound, _) when Code(body) is null => Decision.Forbidden,
         _ => Decision.Allowed,
@@ -143,9 +150,13 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
     {
         var owner = ApiSteps.Unique("u");
         var other = ApiSteps.Unique("u");
-        var ownerClient = await fixture.UserClientAsync(owner);
-        await Expect.StatusAsync(await ownerClient.PostAsJsonAsync("/v1/vouchers", Identity(owner, 500)), HttpStatusCode.Created);
+        var namer = ApiSteps.Unique("u");
+        var ownerClient = await fixture.UserClientAsync(owner, ("张三", Ids.WithSequence(500)));
+        await Expect.StatusAsync(await ownerClient.PostAsJsonAsync("/v1/vouchers", new { userId = owner }), HttpStatusCode.Created);
         var (merchantId, merchantKey, merchant) = await fixture.RegisterMerchantAsync();
+        var impostor = fixture.Client(new("Bearer", await fixture.TokenAsync(owner, realName: true, person: ("李四", Ids.WithSequence(501)))));
+        var naming = fixture.Client(new("Bearer", await fixture.TokenAsync(namer, realName: true, person: ("王五", Ids.WithSequence(502)), merchantClaim: merchantId)));
+        await Expect.StatusAsync(await naming.PostAsJsonAsync("/v1/vouchers", new { userId = namer }), HttpStatusCode.Created);
         var (_, _, otherMerchant) = await fixture.RegisterMerchantAsync();
         var orderNo = ApiSteps.Unique("RX-");
         await Expect.StatusAsync(await merchant.PostAsJsonAsync("/v1/orders", new { merchantOrderNo = orderNo, userId = owner, items = new[] { ApiSteps.Item() } }), HttpStatusCode.Created);
@@ -153,16 +164,15 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
         {
             [Caller.Anonymous] = fixture.Anonymous,
             [Caller.Owner] = ownerClient,
-            [Caller.OtherUser] = await fixture.UserClientAsync(other),
+            [Caller.OtherUser] = await fixture.UserClientAsync(other, ("赵六", Ids.WithSequence(503))),
+            [Caller.Impostor] = impostor,
+            [Caller.PersonNamingMerchant] = naming,
             [Caller.Merchant] = merchant,
             [Caller.OtherMerchant] = otherMerchant,
             [Caller.Auditor] = fixture.Auditor,
             [Caller.Operator] = fixture.Operator,
         });
     }
-
-    private static object Identity(string userId, int sequence) =>
-        new { userId, fullName = "张三", nationalId = Ids.WithSequence(sequence), insuredRegion = "330100", insuranceType = "employee" };
 
     private sealed record World(ApiFixture Fixture, string UserId, string MerchantId, string OrderId, Dictionary<Caller, HttpClient> Clients)
     {
@@ -178,7 +188,8 @@ public sealed class AuthorizationMatrixTests(ApiFixture fixture)
             var day = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             HttpContent? content = route switch
             {
-                "POST /v1/vouchers" => Json(new { fullName = "李四", nationalId = Ids.WithSequence(300), insuredRegion = "330100", insuranceType = "employee" }),
+                // The person comes from each caller's verified claims: the body names no one.
+                "POST /v1/vouchers" => Json(new { insuredRegion = "330100", insuranceType = "employee" }),
                 "POST /v1/vouchers/{userId}/authorizations" => Json(new { merchantId = MerchantId, maxAmountFen = 1_000 }),
                 "POST /v1/vouchers/{userId}/status" => Json(new { status = "active", reason = "authorization matrix" }),
                 "POST /v1/orders" => Json(new { merchantOrderNo = ApiSteps.Unique("RX-"), userId = UserId, items = new[] { ApiSteps.Item() } }),

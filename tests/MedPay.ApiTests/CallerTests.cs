@@ -67,31 +67,45 @@ public sealed class CallerTests(ApiFixture fixture)
     private async Task<string> OwnConsentAsync(HttpClient attacker, string merchantId)
     {
         var me = ApiSteps.Unique("u");
-        var client = await fixture.UserClientAsync(me);
-        await Expect.StatusAsync(await client.PostAsJsonAsync("/v1/vouchers", new { fullName = "王五", nationalId = Ids.WithSequence(400), insuredRegion = "330100", insuranceType = "employee" }), HttpStatusCode.Created);
+        var client = await fixture.UserClientAsync(me, ("王五", Ids.WithSequence(400)));
+        await Expect.StatusAsync(await client.PostAsJsonAsync("/v1/vouchers", new { insuredRegion = "330100", insuranceType = "employee" }), HttpStatusCode.Created);
         var grant = await Expect.StatusAsync(await client.PostAsJsonAsync($"/v1/vouchers/{me}/authorizations", new { merchantId, maxAmountFen = 400_000 }), HttpStatusCode.Created);
         _ = attacker;
         return grant.GetProperty("authCode").GetString()!;
     }
 
     [Fact]
-    public async Task Opening_and_consent_need_a_recent_real_name_verification()
+    public async Task Opening_and_consent_need_verified_claims_of_the_person_from_a_recent_face_check()
     {
         var userId = ApiSteps.Unique("u");
-        var open = new { fullName = "张三", nationalId = Ids.WithSequence(500), insuredRegion = "330100", insuranceType = "employee" };
+        var person = ("张三", Ids.WithSequence(500));
+        var open = new { insuredRegion = "330100", insuranceType = "employee" };
+        // No verified claims at all, and a face check whose token names no verified person: neither says who the person is.
         var unverified = fixture.Client(new("Bearer", await fixture.TokenAsync(userId)));
-        var stale = fixture.Client(new("Bearer", await fixture.TokenAsync(userId, realName: true, verifiedAt: DateTimeOffset.UtcNow.AddMinutes(-6))));
-        var future = fixture.Client(new("Bearer", await fixture.TokenAsync(userId, realName: true, verifiedAt: DateTimeOffset.UtcNow.AddMinutes(10))));
-        var fresh = fixture.Client(new("Bearer", await fixture.TokenAsync(userId, realName: true, verifiedAt: DateTimeOffset.UtcNow.AddMinutes(-4))));
-        foreach (var client in new[] { unverified, stale, future })
+        var nobody = fixture.Client(new("Bearer", await fixture.TokenAsync(userId, realName: true)));
+        var stale = fixture.Client(new("Bearer", await fixture.TokenAsync(userId, realName: true, verifiedAt: DateTimeOffset.UtcNow.AddMinutes(-6), person: person)));
+        var future = fixture.Client(new("Bearer", await fixture.TokenAsync(userId, realName: true, verifiedAt: DateTimeOffset.UtcNow.AddMinutes(10), person: person)));
+        var fresh = fixture.Client(new("Bearer", await fixture.TokenAsync(userId, realName: true, verifiedAt: DateTimeOffset.UtcNow.AddMinutes(-4), person: person)));
+        foreach (var client in new[] { unverified, nobody })
+        {
+            await Expect.ProblemAsync(await client.PostAsJsonAsync("/v1/vouchers", open), HttpStatusCode.Forbidden, "verified_claims_required");
+        }
+
+        foreach (var client in new[] { stale, future })
         {
             await Expect.ProblemAsync(await client.PostAsJsonAsync("/v1/vouchers", open), HttpStatusCode.Forbidden, "recent_verification_required");
         }
 
+        await Expect.ProblemAsync(await fresh.GetAsync($"/v1/vouchers/{userId}"), HttpStatusCode.NotFound, "voucher_not_found");
         await Expect.StatusAsync(await fresh.PostAsJsonAsync("/v1/vouchers", open), HttpStatusCode.Created);
         var merchantId = (await fixture.RegisterMerchantAsync()).MerchantId;
         var consent = new { merchantId, maxAmountFen = 1_000 };
-        foreach (var client in new[] { unverified, stale, future })
+        foreach (var client in new[] { unverified, nobody })
+        {
+            await Expect.ProblemAsync(await client.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", consent), HttpStatusCode.Forbidden, "verified_claims_required");
+        }
+
+        foreach (var client in new[] { stale, future })
         {
             await Expect.ProblemAsync(await client.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", consent), HttpStatusCode.Forbidden, "recent_verification_required");
         }
@@ -101,7 +115,7 @@ public sealed class CallerTests(ApiFixture fixture)
         await Expect.ProblemAsync(await fresh.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", new { merchantId = "never-registered", maxAmountFen = 1_000 }), HttpStatusCode.NotFound, "merchant_not_found");
         await Expect.StatusAsync(await fresh.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", consent), HttpStatusCode.Created);
         // A person opens only their own voucher.
-        await Expect.ProblemAsync(await fresh.PostAsJsonAsync("/v1/vouchers", new { userId = ApiSteps.Unique("u"), open.fullName, open.nationalId, open.insuredRegion, open.insuranceType }), HttpStatusCode.Forbidden, "user_mismatch");
+        await Expect.ProblemAsync(await fresh.PostAsJsonAsync("/v1/vouchers", new { userId = ApiSteps.Unique("u"), open.insuredRegion, open.insuranceType }), HttpStatusCode.Forbidden, "user_mismatch");
     }
 
     [Fact]

@@ -128,12 +128,16 @@ public sealed class ContractTests(ApiFixture fixture)
             await _http.GetAsync($"/v1/vouchers/{userId}"),
             await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "suspended" }),
             await fixture.Operator.PostAsJsonAsync($"/v1/vouchers/{userId}/status", new { status = "active" }),
-            // Another identity for the same user answers the voucher as it is; it must not echo either number.
-            await _http.PostAsJsonAsync("/v1/vouchers", request with { nationalId = otherId }),
         })
         {
             texts.Add(await response.Content.ReadAsStringAsync());
         }
+
+        // Another person verified on the same account is refused; the refusal echoes neither number.
+        var refusal = await (await _http.PostAsJsonAsync("/v1/vouchers", request with { nationalId = otherId })).Content.ReadAsStringAsync();
+        Assert.Contains("identity_mismatch", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain(nationalId[6..14], refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherId[6..14], refusal, StringComparison.Ordinal);
 
         var masked = Ids.Masked(nationalId);
         Assert.Equal(nationalId[0] + "****************" + nationalId[17], masked);
@@ -146,17 +150,22 @@ public sealed class ContractTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task Reopening_for_another_identity_answers_the_first_voucher_and_changes_nothing()
+    public async Task Reopening_as_another_person_is_403_identity_mismatch_and_changes_nothing()
     {
         var userId = ApiSteps.Unique("u");
         var otherId = Ids.WithSequence(11);
         var request = new { userId, fullName = "赵六", nationalId = Ids.WithSequence(10), insuredRegion = "330100", insuranceType = "employee" };
         var opened = await Expect.StatusAsync(await _http.PostAsJsonAsync("/v1/vouchers", request), HttpStatusCode.Created);
 
-        foreach (var again in new[] { request with { nationalId = otherId }, request with { insuranceType = "resident" }, request with { fullName = "钱七" } })
+        // The same person again (a type sent again changes nothing): the voucher as it is.
+        var answer = await Expect.StatusAsync(await _http.PostAsJsonAsync("/v1/vouchers", request with { insuranceType = "resident" }), HttpStatusCode.OK);
+        Assert.Equal(opened.GetRawText(), answer.GetRawText());
+
+        // A body naming another person than the verified one: refused, echoing neither.
+        foreach (var other in new[] { request with { nationalId = otherId }, request with { fullName = "钱七" } })
         {
-            var answer = await Expect.StatusAsync(await _http.PostAsJsonAsync("/v1/vouchers", again), HttpStatusCode.OK);
-            Assert.Equal(opened.GetRawText(), answer.GetRawText());
+            var refused = await Expect.ProblemAsync(await _http.PostAsJsonAsync("/v1/vouchers", other), HttpStatusCode.Forbidden, "identity_mismatch");
+            Assert.DoesNotContain(otherId[6..14], refused.GetRawText(), StringComparison.Ordinal);
         }
 
         // The other identity was not bound to anyone: its person opens a voucher of their own.
@@ -340,10 +349,11 @@ public sealed class ContractTests(ApiFixture fixture)
         Assert.Equal("userToken", security["getPlatformReconciliation"]);
         Assert.Equal("merchantKey", security["getReconciliation"]);
 
-        // Requests require only what the API requires: userId is the token's subject, merchantId the credential's.
+        // Requests require only what the API requires: userId is the token's subject, the person its verified claims, merchantId the credential's.
         var schemas = components.GetProperty("schemas");
         string[] Required(string schema) => [.. schemas.GetProperty(schema).GetProperty("required").EnumerateArray().Select(r => r.GetString()!).Order()];
-        Assert.Equal(["fullName", "insuranceType", "insuredRegion", "nationalId"], Required("OpenVoucherRequest"));
+        // The person comes from the token's verified claims: nothing of it is required from the body.
+        Assert.False(schemas.GetProperty("OpenVoucherRequest").TryGetProperty("required", out var openRequired), $"OpenVoucherRequest requires {openRequired}");
         Assert.Equal(["maxAmountFen", "merchantId"], Required("AuthorizeRequest"));
         Assert.Equal(["items", "merchantOrderNo", "userId"], Required("CreateOrderRequest"));
         Assert.Equal(["authCode"], Required("PayRequest"));

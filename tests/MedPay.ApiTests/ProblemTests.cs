@@ -107,9 +107,6 @@ public sealed class ProblemTests(ApiFixture fixture)
     }
 
     [Theory]
-    [InlineData("open", "{}")]
-    [InlineData("open", """{"userId":"USER","fullName":"张三","insuredRegion":"330100","insuranceType":"employee"}""")]
-    [InlineData("open", """{"userId":"USER","fullName":"","nationalId":"NID","insuredRegion":"330100","insuranceType":"employee"}""")]
     [InlineData("authorize", """{"merchantId":"MERCHANT"}""")]
     [InlineData("authorize", """{"maxAmountFen":100}""")]
     [InlineData("authorize", """{"merchantId":null,"maxAmountFen":100}""")]
@@ -130,6 +127,28 @@ public sealed class ProblemTests(ApiFixture fixture)
         await Expect.ProblemAsync(await _api.PostRawAsync(world.Path(endpoint), world.Fill(body)), HttpStatusCode.BadRequest, "invalid_request");
         await world.AssertUnchangedAsync(_api);
         await Expect.ProblemAsync(await _http.GetAsync($"/v1/orders/{world.MerchantId}~NO"), HttpStatusCode.NotFound, "order_not_found");
+    }
+
+    [Theory]
+    [InlineData("""{"fullName":""}""")]
+    [InlineData("""{"fullName":"李四"}""")]
+    [InlineData("""{"fullName":"张三","nationalId":"OTHER"}""")]
+    [InlineData("""{"nationalId":"OTHER"}""")]
+    [InlineData("""{"nationalId":""}""")]
+    public async Task A_body_that_names_another_person_than_the_verified_one_is_403_identity_mismatch_and_opens_nothing(string body)
+    {
+        // The user's token verifies 张三 with the world's national ID; the body names someone else.
+        var world = await WorldAsync();
+        var fresh = ApiSteps.Unique("u");
+        var other = Ids.WithSequence(600);
+        var client = await fixture.UserClientAsync(fresh, ("张三", world.NationalId));
+        await Expect.ProblemAsync(await client.PostAsync("/v1/vouchers", new StringContent(body.Replace("OTHER", other), Encoding.UTF8, "application/json")), HttpStatusCode.Forbidden, "identity_mismatch");
+
+        // Nothing moved and nothing opened: the world's voucher stays where it was, and the person named can open theirs.
+        await AssertNoVoucherAsync(fresh);
+        await world.AssertUnchangedAsync(_api);
+        var named = await fixture.UserClientAsync(ApiSteps.Unique("u"), ("李四", other));
+        await Expect.StatusAsync(await named.PostAsJsonAsync("/v1/vouchers", new { }), HttpStatusCode.Created);
     }
 
     [Theory]

@@ -18,13 +18,17 @@ public sealed class RateLimitTests(ApiFixture fixture)
     }
 
     /// <summary>A real-name-verified token from the strict API's own development issuer.</summary>
-    private static async Task<string> TokenAsync(Uri address, string subject)
+    private static async Task<string> TokenAsync(Uri address, string subject, (string FullName, string NationalId)? person = null)
     {
         using var http = new HttpClient { BaseAddress = address };
-        var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        var form = new Dictionary<string, string> { ["grant_type"] = "urn:medpay:grant-type:development", ["sub"] = subject, ["realname"] = "face" };
+        if (person is { } verified)
         {
-            ["grant_type"] = "urn:medpay:grant-type:development", ["sub"] = subject, ["realname"] = "face",
-        }));
+            form["full_name"] = verified.FullName;
+            form["national_id"] = verified.NationalId;
+        }
+
+        var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(form));
         var body = await Expect.StatusAsync(response, HttpStatusCode.OK);
         return body.GetProperty("access_token").GetString()!;
     }
@@ -71,15 +75,15 @@ public sealed class RateLimitTests(ApiFixture fixture)
     {
         var (api, address) = await StrictApiAsync("--MedPay:RateLimits:SensitivePerPrincipal=2", "--MedPay:RateLimits:SensitiveWindow=00:01:00");
         await using var _ = api;
-        var (userId, _) = await new ApiSteps(fixture.Http).OpenVoucherAsync();
-        using var user = Client(address, await TokenAsync(address, userId));
+        var (userId, nationalId) = await new ApiSteps(fixture.Http).OpenVoucherAsync();
+        using var user = Client(address, await TokenAsync(address, userId, ("张三", nationalId)));
         var (merchantId, _) = await fixture.MerchantAsync(ApiSteps.Unique("m"));
         var consent = new { merchantId, maxAmountFen = 1_000 };
         await Expect.StatusAsync(await user.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", consent), HttpStatusCode.Created);
         await Expect.StatusAsync(await user.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", consent), HttpStatusCode.Created);
         await ExpectRateLimitedAsync(await user.PostAsJsonAsync($"/v1/vouchers/{userId}/authorizations", consent));
         // Opening counts against the same limit.
-        await ExpectRateLimitedAsync(await user.PostAsJsonAsync("/v1/vouchers", new { fullName = "张三", nationalId = Ids.WithSequence(500), insuredRegion = "330100", insuranceType = "employee" }));
+        await ExpectRateLimitedAsync(await user.PostAsJsonAsync("/v1/vouchers", new { insuredRegion = "330100", insuranceType = "employee" }));
         // Reading is still served.
         await Expect.StatusAsync(await user.GetAsync($"/v1/vouchers/{userId}"), HttpStatusCode.OK);
     }

@@ -175,7 +175,7 @@ public sealed class ChaosRun(ChaosSettings settings, Action<string> log)
     {
         var deadline = DateTime.UtcNow.AddMinutes(3);
         await Retry(() => s.Order(plan.OrderId).CreateAsync(new(plan.MerchantId, plan.MerchantOrderNo, plan.UserId, [.. plan.Items])));
-        var code = (await Retry(() => s.Voucher(plan.UserId).AuthorizeAsync(new(plan.MerchantId, 100_000_000, plan.MerchantOrderNo, 60)))).Value!.AuthCode;
+        var code = (await Retry(() => s.Voucher(plan.UserId).AuthorizeAsync(new(plan.MerchantId, 100_000_000, plan.MerchantOrderNo, 60, Scenario.HolderOf(plan.UserId))))).Value!.AuthCode;
         while (DateTime.UtcNow < deadline)
         {
             // The application sends the same request several times at once: network retries, double clicks.

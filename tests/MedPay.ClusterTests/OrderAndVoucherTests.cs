@@ -25,12 +25,12 @@ public sealed class OrderAndVoucherTests(ClusterFixture fixture)
         Assert.False(repeat.Opened);
         Assert.Equal(opened.Voucher, repeat.Voucher);
 
-        // Another identity gets the voucher as it is (comparing nothing, so the answer confirms no ID), and binds nobody.
+        // Another person verified on this account is refused (the account's voucher is someone else's), and binds nobody:
+        // that person still opens their own on their own account.
         var otherId = TestWorld.NationalIdWithSequence(124);
-        var other = (await _s.Voucher(userId).OpenAsync(new("李四", otherId, "330100", InsuranceType.Employee))).Value!;
-        Assert.False(other.Opened);
-        Assert.Equal(opened.Voucher, other.Voucher);
-        Assert.True((await _s.Voucher(TestWorld.Unique("u")).OpenAsync(new("李四", otherId, null, null))).IsOk);
+        Assert.Equal(ErrorCodes.IdentityMismatch, (await _s.Voucher(userId).OpenAsync(new("李四", otherId, "330100", InsuranceType.Employee))).Error!.Code);
+        Assert.Equal(opened.Voucher, (await _s.Voucher(userId).GetAsync()).Value);
+        Assert.True((await _s.Voucher(TestWorld.Unique("u")).OpenAsync(new("李四", otherId, null, null))).Value!.Opened);
     }
 
     [Theory]
@@ -39,7 +39,7 @@ public sealed class OrderAndVoucherTests(ClusterFixture fixture)
     [InlineData("11010519491231002X", "33010", ErrorCodes.InvalidRegion)]
     [InlineData("11010519491231002X", "110100", ErrorCodes.UnknownRegion)] // Beijing: the platform's region, no policy configured
     [InlineData("11010519491231002X", null, ErrorCodes.UnknownRegion)]
-    [InlineData("11010519491231002X", "330100", ErrorCodes.IdentityMismatch)]
+    [InlineData("11010519491231002X", "330100", ErrorCodes.InsuranceRecordMismatch)]
     public async Task Opening_with_bad_identity_is_refused_and_opens_nothing(string nationalId, string? region, string code)
     {
         var userId = TestWorld.Unique("u");

@@ -162,7 +162,7 @@ public sealed class PaymentTests(ClusterFixture fixture)
         await _s.Voucher(userId).SetStatusAsync(VoucherStatus.Suspended, "test");
 
         Assert.Equal(ErrorCodes.VoucherSuspended, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Error!.Code);
-        Assert.Equal(ErrorCodes.VoucherSuspended, (await _s.Voucher(userId).AuthorizeAsync(new(merchant, 100, null, 5))).Error!.Code);
+        Assert.Equal(ErrorCodes.VoucherSuspended, (await _s.Voucher(userId).AuthorizeAsync(new(merchant, 100, null, 5, Scenario.HolderOf(userId)))).Error!.Code);
 
         await _s.Voucher(userId).SetStatusAsync(VoucherStatus.Active, "test");
         Assert.Equal(OrderStatus.Settled, (await _s.Order(order.OrderId).PayAsync(new(code, null))).Value!.Status);

@@ -14,6 +14,14 @@ public sealed class Scenario(IGrainFactory grains)
 
     public IEVoucherGrain Voucher(string userId) => grains.GetGrain<IEVoucherGrain>(userId);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Holders = new();
+
+    /// <summary>The national ID of the person whose voucher <see cref="OpenVoucherAsync"/> opened for the user: the person who consents.</summary>
+    public static string HolderOf(string userId) => Holders.TryGetValue(userId, out var nationalId) ? nationalId : throw new InvalidOperationException($"No voucher was opened for {userId} here.");
+
+    /// <summary>Remembers who holds a voucher the test opened itself.</summary>
+    public static void RememberHolder(string userId, string nationalId) => Holders[userId] = nationalId;
+
     public IMedicalOrderGrain Order(string orderId) => grains.GetGrain<IMedicalOrderGrain>(orderId);
 
     public IMerchantGrain Merchant(string merchantId) => grains.GetGrain<IMerchantGrain>(merchantId);
@@ -60,12 +68,13 @@ public sealed class Scenario(IGrainFactory grains)
 
         var opened = await Voucher(userId).OpenAsync(new("张三", nationalId, region, type));
         Assert.True(opened.IsOk, opened.Error?.ToString());
+        RememberHolder(userId, nationalId);
         return (userId, opened.Value!.Voucher);
     }
 
     public async Task<string> AuthorizeAsync(string userId, string merchantId, long maxAmountFen = 10_000_000, string? merchantOrderNo = null, int validForMinutes = 15)
     {
-        var grant = await Voucher(userId).AuthorizeAsync(new(merchantId, maxAmountFen, merchantOrderNo, validForMinutes));
+        var grant = await Voucher(userId).AuthorizeAsync(new(merchantId, maxAmountFen, merchantOrderNo, validForMinutes, HolderOf(userId)));
         Assert.True(grant.IsOk, grant.Error?.ToString());
         return grant.Value!.AuthCode;
     }

@@ -31,11 +31,20 @@ public sealed class AuthOptions
     /// <summary>Development only: serve an embedded token issuer at <c>/connect/token</c> (OpenIddict).</summary>
     public bool DevelopmentIssuer { get; set; }
 
-    /// <summary>How long ago the person's real-name verification (face check) may have been, to open a voucher or consent.</summary>
+    /// <summary>
+    /// How long ago the person's verification (the <c>verification.time</c> of the token's verified claims, a face check)
+    /// may have been, to open a voucher or consent.
+    /// </summary>
     public TimeSpan RealNameMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The <c>amr</c> values that count as a real-name verification.</summary>
-    public string[] RealNameMethods { get; set; } = ["face"];
+    /// <summary>
+    /// The <c>check_method</c> values of the verified claims' evidence that count as a face check of the person against
+    /// the photo record of their ID: by default <c>bvr</c> (biometric verification, remote).
+    /// </summary>
+    public string[] RealNameMethods { get; set; } = ["bvr"];
+
+    /// <summary>The <c>trust_framework</c> values accepted in verified claims; empty accepts the authority's own.</summary>
+    public string[] TrustFrameworks { get; set; } = [];
 
     /// <summary>The role that may act as an operator (register merchants, suspend vouchers, …).</summary>
     public string OperatorRole { get; set; } = "operator";
@@ -82,7 +91,7 @@ public sealed class AuthOptionsValidator(IHostEnvironment environment) : IValida
 
         if (options.RealNameMethods is not { Length: > 0 })
         {
-            failures.Add("MedPay:Auth:RealNameMethods must name at least one amr value.");
+            failures.Add("MedPay:Auth:RealNameMethods must name at least one check_method value.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

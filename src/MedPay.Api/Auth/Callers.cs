@@ -21,7 +21,12 @@ public static class Callers
     /// <summary>The person behind a user or operator token, or null for a merchant or nobody.</summary>
     public static string? UserId(this ClaimsPrincipal caller) => caller.FindFirst(SubjectClaim)?.Value;
 
-    public static string? MerchantId(this ClaimsPrincipal caller) => caller.FindFirst(MerchantIdClaim)?.Value;
+    /// <summary>
+    /// The medical service end behind a merchant credential, or null: only the merchant scheme's identity says so, and a
+    /// claim of that name in anyone else's token (a person's, from the identity provider) is ignored.
+    /// </summary>
+    public static string? MerchantId(this ClaimsPrincipal caller) =>
+        caller.Identities.FirstOrDefault(i => i.AuthenticationType == MerchantKeyHandler.SchemeName && i.IsAuthenticated)?.FindFirst(MerchantIdClaim)?.Value;
 
     /// <summary>Who an audit record names: the operator's display name, else the subject.</summary>
     public static string DisplayName(this ClaimsPrincipal caller) => caller.FindFirst(NameClaim)?.Value ?? caller.UserId() ?? "unknown";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using MedPay.Contracts;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
@@ -17,8 +18,12 @@ namespace MedPay.Api;
 /// it gets any token: it is never registered outside the Development environment.
 /// <para>
 /// <c>POST /connect/token</c>, form fields: <c>grant_type=urn:medpay:grant-type:development</c>, <c>sub</c> (the user id
-/// or the operator's account), optional <c>name</c>, <c>roles</c> (comma-separated, for operators), <c>realname=face</c>
-/// (a real-name verification just now, or at <c>auth_time</c> in Unix seconds to act out an older one).
+/// or the operator's account), optional <c>name</c>, <c>roles</c> (comma-separated, for operators), and for a person the
+/// identity provider verifies: <c>realname=face</c> with <c>full_name</c> and <c>national_id</c> (a face check of that
+/// person just now, or at <c>auth_time</c> in Unix seconds to act out an older one). The token then carries the person as
+/// OpenID Connect for Identity Assurance <c>verified_claims</c> (see <see cref="VerifiedPerson"/>). A real identity
+/// provider verifies the face against the photo record of that ID; this one believes what it is told. A
+/// <c>medpay_merchant_id</c> field puts a claim of that name in the token, as a careless provider might: MedPay ignores it.
 /// </para>
 /// </summary>
 public static class DevelopmentTokenIssuer
@@ -33,6 +38,9 @@ public static class DevelopmentTokenIssuer
     public static IServiceCollection AddDevelopmentTokenIssuer(this IServiceCollection services)
     {
         services.AddSingleton<Enabled>();
+        // OpenIddict logs every token request whole at Information: the verified person's name and national ID with it.
+        // Nothing of the person may reach a log, so the issuer's dispatcher speaks only of warnings and errors.
+        services.AddLogging(logging => logging.AddFilter("OpenIddict.Server", LogLevel.Warning));
         services.AddOpenIddict().AddServer(server =>
         {
             server.SetTokenEndpointUris(TokenPath.TrimStart('/'));
@@ -159,13 +167,35 @@ public static class DevelopmentTokenIssuer
             identity.AddClaim(new Claim(Claims.Role, role));
         }
 
+        if ((string?)request[Callers.MerchantIdClaim] is { Length: > 0 } namedMerchant)
+        {
+            // To act out an identity provider that puts a claim of that name in a person's token: MedPay ignores it
+            // (a merchant is only who the merchant credential authenticates).
+            identity.AddClaim(new Claim(Callers.MerchantIdClaim, namedMerchant));
+        }
+
+        var fullName = (string?)request["full_name"];
+        var nationalId = (string?)request["national_id"];
         if ((string?)request["realname"] is { Length: > 0 } method)
         {
             var at = (string?)request["auth_time"] is { } given && long.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-                ? seconds
+                ? Math.Min(seconds, DateTimeOffset.MaxValue.ToUnixTimeSeconds())
                 : time.GetUtcNow().ToUnixTimeSeconds();
             identity.AddClaim(new Claim(Claims.AuthenticationMethodReference, method));
             identity.AddClaim(new Claim(Claims.AuthenticationTime, at.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+            if (fullName is { Length: > 0 } || nationalId is { Length: > 0 })
+            {
+                if (fullName is not { Length: > 0 and <= 100 } || nationalId is not { Length: > 0 and <= 64 })
+                {
+                    return Refuse("A verified person needs both full_name (at most 100 characters) and national_id (at most 64).");
+                }
+
+                identity.AddClaim(new Claim(VerifiedPerson.ClaimType, VerifiedClaimsJson(fullName, nationalId, DateTimeOffset.FromUnixTimeSeconds(at), method), JsonClaimValueTypes.Json));
+            }
+        }
+        else if (fullName is not null || nationalId is not null)
+        {
+            return Refuse("full_name and national_id are verified only with realname (a face check).");
         }
 
         identity.SetDestinations(_ => [Destinations.AccessToken]);
@@ -173,6 +203,30 @@ public static class DevelopmentTokenIssuer
         principal.SetResources(options.Value.Audience);
         return Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
+
+    /// <summary>
+    /// The person as an Identity Assurance <c>verified_claims</c> object: a face check (<c>bvr</c>, biometric
+    /// verification, remote) of the person against the electronic record of their resident ID, at <paramref name="at"/>.
+    /// </summary>
+    private static string VerifiedClaimsJson(string fullName, string nationalId, DateTimeOffset at, string method) =>
+        System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["verification"] = new Dictionary<string, object>
+            {
+                ["trust_framework"] = "medpay_development",
+                ["time"] = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                ["evidence"] = new[]
+                {
+                    new Dictionary<string, object>
+                    {
+                        ["type"] = "electronic_record",
+                        ["check_details"] = new[] { new Dictionary<string, string> { ["check_method"] = method == "face" ? "bvr" : method } },
+                        ["record"] = new Dictionary<string, string> { ["type"] = "resident_identity_card" },
+                    },
+                },
+            },
+            ["claims"] = new Dictionary<string, string> { ["name"] = fullName, [VerifiedPerson.NationalIdClaim] = nationalId },
+        });
 
     private static IResult Refuse(string description) => Results.Forbid(
         new Microsoft.AspNetCore.Authentication.AuthenticationProperties(new Dictionary<string, string?>

@@ -15,7 +15,7 @@ public static class Policies
     /// <summary>A person with a token from the authority (users; operators are people too).</summary>
     public const string User = "user";
 
-    /// <summary>A person whose real-name verification (face check) is recent: to open a voucher or consent.</summary>
+    /// <summary>A person the identity provider verified (verified claims, see <see cref="VerifiedPerson"/>) by a recent face check: to open a voucher or consent.</summary>
     public const string VerifiedUser = "user.verified";
 
     /// <summary>The user named by the route's <c>{userId}</c>; for anyone else the voucher does not exist.</summary>
@@ -42,8 +42,9 @@ public static class Policies
     public static IServiceCollection AddMedPayAuthorization(this IServiceCollection services)
     {
         services.AddAuthorization();
-        services.AddSingleton<IAuthorizationHandler, RecentRealNameHandler>();
+        services.AddSingleton<IAuthorizationHandler, VerifiedPersonHandler>();
         services.AddSingleton<IAuthorizationHandler, RouteOwnerHandler>();
+        services.AddSingleton<IAuthorizationHandler, MerchantCredentialHandler>();
         services.AddSingleton<IAuthorizationHandler, OrderReaderHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddOptions<AuthorizationOptions>().Configure<IConfiguration>((o, configuration) =>
@@ -51,11 +52,12 @@ public static class Policies
             var (operatorRole, auditorRole) = AuthOptions.Roles(configuration);
             o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
             o.AddPolicy(User, p => p.RequireClaim(Callers.SubjectClaim));
-            o.AddPolicy(VerifiedUser, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RecentRealNameRequirement()));
+            o.AddPolicy(VerifiedUser, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new VerifiedPersonRequirement(), new RecentVerificationRequirement()));
             o.AddPolicy(VoucherOwner, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.User, [])));
             o.AddPolicy(VoucherReader, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.User, [operatorRole, auditorRole])));
-            o.AddPolicy(Merchant, p => p.RequireClaim(Callers.MerchantIdClaim));
-            o.AddPolicy(OrderMerchant, p => p.RequireClaim(Callers.MerchantIdClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.Merchant, [])));
+            // A merchant is whoever the merchant scheme authenticated, and no one else: a claim of that name in a person's token counts for nothing.
+            o.AddPolicy(Merchant, p => p.RequireClaim(Callers.MerchantIdClaim).AddRequirements(new MerchantCredentialRequirement()));
+            o.AddPolicy(OrderMerchant, p => p.RequireClaim(Callers.MerchantIdClaim).AddRequirements(new MerchantCredentialRequirement(), new RouteOwnerRequirement(RouteOwnerRequirement.Kind.Merchant, [])));
             o.AddPolicy(Operator, p => p.RequireClaim(Callers.SubjectClaim).RequireRole(operatorRole));
             o.AddPolicy(OperatorReader, p => p.RequireClaim(Callers.SubjectClaim).RequireRole(operatorRole, auditorRole));
             o.AddPolicy(OrderReader, p => p.AddRequirements(new OrderReaderRequirement([operatorRole, auditorRole])));
@@ -79,29 +81,16 @@ public interface IRefusesWithCode
     string Detail { get; }
 }
 
-/// <summary>The person verified their real name (an <c>amr</c> such as <c>face</c>) within <see cref="AuthOptions.RealNameMaxAge"/>.</summary>
-public sealed class RecentRealNameRequirement : IAuthorizationRequirement, IRefusesWithCode
-{
-    public string Code => ErrorCodes.RecentVerificationRequired;
+/// <summary>The caller is a medical service end authenticated by its merchant credential (the merchant scheme), not a token naming one.</summary>
+public sealed class MerchantCredentialRequirement : IAuthorizationRequirement;
 
-    public string Detail => "This needs a recent real-name verification of the person (a face check); verify and send the new token.";
-}
-
-public sealed class RecentRealNameHandler(IOptions<AuthOptions> options, TimeProvider time) : AuthorizationHandler<RecentRealNameRequirement>
+public sealed class MerchantCredentialHandler : AuthorizationHandler<MerchantCredentialRequirement>
 {
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, RecentRealNameRequirement requirement)
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, MerchantCredentialRequirement requirement)
     {
-        var auth = options.Value;
-        var methods = context.User.FindAll(Callers.MethodsClaim).Select(c => c.Value);
-        if (methods.Intersect(auth.RealNameMethods, StringComparer.Ordinal).Any()
-            && long.TryParse(context.User.FindFirst(Callers.AuthTimeClaim)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        if (context.User.MerchantId() is not null)
         {
-            var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Min(seconds, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
-            // A verification stamped in the future (beyond clock skew) is not trusted either.
-            if (age <= auth.RealNameMaxAge && age >= TimeSpan.FromMinutes(-1))
-            {
-                context.Succeed(requirement);
-            }
+            context.Succeed(requirement);
         }
 
         return Task.CompletedTask;

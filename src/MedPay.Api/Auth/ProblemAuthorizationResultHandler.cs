@@ -9,7 +9,7 @@ namespace MedPay.Api;
 /// <summary>
 /// Refusals as problem details: no credential, or one that is not valid, is 401 <c>unauthorized</c> (with the scheme's
 /// <c>WWW-Authenticate</c>); the wrong kind of caller is 403 <c>forbidden</c>; a resource of someone else is 404 with its
-/// not-found code, exactly as an id that does not exist; a missing step (a recent real-name check) is 403 with its code.
+/// not-found code, exactly as an id that does not exist; a missing step (verified claims of the person, a recent face check) is 403 with its code.
 /// </summary>
 public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
@@ -44,7 +44,7 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
     {
         var failed = failure?.FailedRequirements.ToList() ?? [];
         // The wrong kind of caller (a claim or role it lacks) is told so; only then is anything hidden or asked for.
-        if (failed.Any(r => r is ClaimsAuthorizationRequirement or RolesAuthorizationRequirement or DenyAnonymousAuthorizationRequirement))
+        if (failed.Any(r => r is ClaimsAuthorizationRequirement or RolesAuthorizationRequirement or DenyAnonymousAuthorizationRequirement or MerchantCredentialRequirement))
         {
             return Problems.WriteAsync(context, ErrorCodes.Forbidden, "This operation is not open to this kind of caller.");
         }

@@ -26,4 +26,13 @@ public sealed partial class EVoucherGrain
 
     [LoggerMessage(LogLevel.Warning, "E-voucher of user {UserId}: order {OrderId} of a held reservation could not be asked at activation; the reservations check asks again")]
     private static partial void LogOrderNotAsked(ILogger logger, Exception exception, [PersonalData] string userId, string orderId);
+
+    [LoggerMessage(LogLevel.Information, "E-voucher moved from user {FromUserId} to user {UserId} (hand-over {Generation}): its holder verified on the new account")]
+    private static partial void LogMoved(ILogger logger, [PersonalData] string fromUserId, [PersonalData] string userId, long generation);
+
+    [LoggerMessage(LogLevel.Warning, "E-voucher of user {UserId}: a sealed identity field could not be opened to move it; it moves without it")]
+    private static partial void LogNotUnsealed(ILogger logger, Exception exception, [PersonalData] string userId);
+
+    [LoggerMessage(LogLevel.Error, "E-voucher of user {UserId} moved to an account that holds another person's voucher; its calls are refused until an operator looks at it")]
+    private static partial void LogSuccessorRefused(ILogger logger, [PersonalData] string userId);
 }

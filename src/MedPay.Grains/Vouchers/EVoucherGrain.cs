@@ -58,6 +58,23 @@ public sealed record VoucherState
     [Id(20)] public SealedValue? NationalIdSealed { get; init; }
     /// <summary>The full name, encrypted likewise.</summary>
     [Id(21)] public SealedValue? FullNameSealed { get; init; }
+    /// <summary>
+    /// Set when the holder verified on another account and the voucher moved there: this grain then holds nothing of
+    /// its own and forwards the money calls of its orders (commits, releases, refunds) to that account's voucher.
+    /// </summary>
+    [Id(22)] public string? MovedTo { get; init; }
+    /// <summary>The account the voucher last came from, when it was moved here.</summary>
+    [Id(23)] public string? MovedFrom { get; init; }
+    /// <summary>When the voucher last moved (to or from this account).</summary>
+    [Id(24)] public DateTimeOffset? MovedAt { get; init; }
+    /// <summary>
+    /// How many times this person's voucher has moved: each hand-over carries the next number, and an account adopts a
+    /// hand-over only if it is newer than anything it has held, so an old copy can never come back to life.
+    /// </summary>
+    [Id(25)] public long Generation { get; init; }
+
+    /// <summary>The voucher is here and usable by this account (opened, and not moved away).</summary>
+    public bool IsHeld => Opened && MovedTo is null;
 }
 
 public sealed partial class EVoucherGrain(
@@ -67,7 +84,7 @@ public sealed partial class EVoucherGrain(
     IdentityProtector identity,
     [FromKeyedServices(MedPayClock.Key)] TimeProvider time,
     IOptions<RecoveryOptions> recovery,
-    ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain, IRemindable
+    ILogger<EVoucherGrain> logger) : Grain, IEVoucherGrain, IVoucherHandOverGrain, IRemindable
 {
     private const string ReservationsReminder = "reservations";
 
@@ -89,7 +106,7 @@ public sealed partial class EVoucherGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         RemoveLegacyIdentity();
-        if (!state.State.Reservations.IsEmpty)
+        if (state.State.IsHeld && !state.State.Reservations.IsEmpty)
         {
             await CommitSettledAsync();
         }
@@ -158,9 +175,11 @@ public sealed partial class EVoucherGrain(
     public Task<Result<OpenVoucherResult>> OpenAsync(OpenVoucherCommand command) => state.DecideAsync(() => OpenOnceAsync(command));
 
     /// <summary>
-    /// Opens the voucher once. The answer never tells whether a national ID belongs to someone: re-opening an opened
-    /// voucher answers it as it is, whatever identity is sent, comparing nothing; an identity that backs another user's
-    /// voucher gets the same refusal as one the platform does not insure.
+    /// Opens the voucher of the person the identity provider verified (the command's name and national ID come from
+    /// the token's verified claims, never from a request body). The person's one voucher is found by the keyed lookup
+    /// of the ID: held by this account, it is answered as it is; held by another of the person's accounts, it moves
+    /// here (<see cref="TakeOverAsync"/>); held by no one, it is opened with the insurance platform's record of the
+    /// person. An account holding another person's voucher is refused, and so is one whose voucher moved away.
     /// </summary>
     private async Task<Result<OpenVoucherResult>> OpenOnceAsync(OpenVoucherCommand command)
     {
@@ -169,53 +188,81 @@ public sealed partial class EVoucherGrain(
             return invalid;
         }
 
-        var current = state.State;
-        if (current.Opened)
-        {
-            return new OpenVoucherResult(View(current), Opened: false);
-        }
-
         var nationalId = command.NationalId.ToUpperInvariant();
         var fullName = command.FullName.Trim();
-        PlatformPerson? person;
+        var lookup = NationalId.Lookup(nationalId, identity);
+        var current = state.State;
+        if (current.IsHeld)
+        {
+            return current.NationalIdLookup == lookup
+                ? new OpenVoucherResult(View(current), Opened: false)
+                : new Failure(ErrorCodes.IdentityMismatch, "This account's e-voucher belongs to another person than the one the identity provider verified.");
+        }
+
+        if (current.MovedTo is { } movedTo)
+        {
+            if (current.NationalIdLookup != lookup)
+            {
+                return new Failure(ErrorCodes.VoucherMoved, "This account's e-voucher moved to its holder's other account; this account cannot open another.");
+            }
+
+            // The holder is back on this account: the voucher comes back from where it went.
+            await SuccessorAsync();
+            return await TakeOverAsync(movedTo, lookup, fullName)
+                ?? new Failure(ErrorCodes.PlatformUnavailable, "The e-voucher could not be moved back; try again.");
+        }
+
+        var person = GrainFactory.GetGrain<IPersonGrain>(lookup);
+        if (await person.HolderAsync() is { } holder && holder != UserId && await TakeOverAsync(holder, lookup, fullName) is { } taken)
+        {
+            return taken;
+        }
+
+        PlatformPerson? insured;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            person = await platform.FindPersonAsync(nationalId, timeout.Token);
+            insured = await platform.FindPersonAsync(nationalId, timeout.Token);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             return new Failure(ErrorCodes.PlatformUnavailable, "The insurance platform did not answer; try again.");
         }
 
-        if (person is null)
+        if (insured is null)
         {
+            LogIdentityUnavailable(logger, UserId);
             return IdentityUnavailable();
         }
 
-        if ((command.InsuredRegion is { } region && region != person.InsuredRegion) || (command.InsuranceType is { } type && type != person.InsuranceType))
+        if ((command.InsuredRegion is { } region && region != insured.InsuredRegion) || (command.InsuranceType is { } type && type != insured.InsuranceType))
         {
-            return new Failure(ErrorCodes.IdentityMismatch, "The insured region or insurance type does not match the insurance platform's record of this person; leave them out to take the platform's.");
+            return new Failure(ErrorCodes.InsuranceRecordMismatch, "The insured region or insurance type does not match the insurance platform's record of this person; leave them out to take the platform's.");
         }
 
-        if (policies.Find(person.InsuredRegion).Error is { } noPolicy)
+        if (policies.Find(insured.InsuredRegion).Error is { } noPolicy)
         {
             return noPolicy;
         }
 
-        // Claim the person before opening: of two users opening with one national ID, even at once, only one binds it.
-        var lookup = NationalId.Lookup(nationalId, identity);
-        if (!await GrainFactory.GetGrain<IPersonGrain>(lookup).ClaimAsync(UserId))
+        // Claim the person before opening: of two accounts opening for one person at once, one binds it and the other
+        // takes the voucher over from it.
+        if (await person.ClaimAsync(UserId) is var claimant && claimant != UserId)
         {
-            LogIdentityUnavailable(logger, UserId);
-            return IdentityUnavailable();
+            if (await TakeOverAsync(claimant, lookup, fullName) is { } raced)
+            {
+                return raced;
+            }
+
+            // The account that claimed the person never finished opening: this account takes the person.
+            await person.MoveAsync(UserId);
         }
 
         var now = time.GetUtcNow();
         var opened = current with
         {
             Opened = true,
-            VoucherNo = $"EV{person.InsuredRegion}{RandomNumberGenerator.GetInt32(0, 1_000_000_000):D9}{RandomNumberGenerator.GetInt32(0, 10)}",
+            VoucherNo = $"EV{insured.InsuredRegion}{RandomNumberGenerator.GetInt32(0, 1_000_000_000):D9}{RandomNumberGenerator.GetInt32(0, 10)}",
             FullNameMasked = MaskName(fullName),
             FullNameFingerprint = "",
             FullNameLookup = identity.Lookup("name", fullName),
@@ -224,11 +271,11 @@ public sealed partial class EVoucherGrain(
             NationalIdFingerprint = "",
             NationalIdLookup = lookup,
             NationalIdSealed = identity.Seal(nationalId, SealContext("nid")),
-            InsuredRegion = person.InsuredRegion,
-            InsuranceType = person.InsuranceType,
+            InsuredRegion = insured.InsuredRegion,
+            InsuranceType = insured.InsuranceType,
             Status = VoucherStatus.Active,
-            OpeningBalanceFen = person.PersonalAccountBalanceFen,
-            BalanceFen = person.PersonalAccountBalanceFen,
+            OpeningBalanceFen = insured.PersonalAccountBalanceFen,
+            BalanceFen = insured.PersonalAccountBalanceFen,
             Accumulators = new(now.Year, 0, 0),
             OpenedAt = now,
             ConsentKey = RandomNumberGenerator.GetBytes(32),
@@ -242,11 +289,11 @@ public sealed partial class EVoucherGrain(
     private string SealContext(string field) => $"voucher/{UserId}/{field}";
 
     private static Failure IdentityUnavailable() =>
-        new(ErrorCodes.IdentityUnavailable, "This identity cannot open an e-voucher for this user.");
+        new(ErrorCodes.IdentityUnavailable, "The insurance platform insures no such person: no e-voucher can be opened.");
 
     public Task<Result<VoucherView>> GetAsync()
     {
-        if (!state.State.Opened)
+        if (!state.State.IsHeld)
         {
             // A look-up of a user without a voucher keeps nothing in memory: guessing ids costs the silo nothing lasting.
             this.DeactivateOnIdle();
@@ -263,6 +310,18 @@ public sealed partial class EVoucherGrain(
         if (Usable(state.State) is { } unusable)
         {
             return unusable;
+        }
+
+        // The consent is the holder's: the person the identity provider just verified must be the one the voucher is for.
+        if (command.VerifiedNationalId is not { } verified || NationalId.Validate(verified) is not null)
+        {
+            return new Failure(ErrorCodes.VerifiedClaimsRequired, "Consent needs the identity provider's verified claims of the voucher's holder.");
+        }
+
+        if (state.State.NationalIdLookup is not { } holder
+            || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(holder), System.Text.Encoding.ASCII.GetBytes(NationalId.Lookup(verified.ToUpperInvariant(), identity))))
+        {
+            return new Failure(ErrorCodes.IdentityMismatch, "The person the identity provider verified is not this e-voucher's holder.");
         }
 
         if (!OrderRules.IsId(command.MerchantId))
@@ -298,7 +357,10 @@ public sealed partial class EVoucherGrain(
     }
 
 
-    public Task<Result<Reservation>> ReserveAsync(ReserveCommand command) => state.DecideAsync(() => ReserveOnceAsync(command));
+    // A voucher that moved away forwards its orders' calls to the account it moved to (see SuccessorAsync): the
+    // reservations, commits and refunds went with it. A consent of the old account is refused there (signed with the old key).
+    public Task<Result<Reservation>> ReserveAsync(ReserveCommand command) => state.DecideAsync(async () =>
+        await SuccessorAsync() is { } next ? await next.ReserveAsync(command) : await ReserveOnceAsync(command));
 
     private async Task<Result<Reservation>> ReserveOnceAsync(ReserveCommand command)
     {
@@ -392,6 +454,13 @@ public sealed partial class EVoucherGrain(
             return;
         }
 
+        if (state.State.MovedTo is not null)
+        {
+            // The reservations moved with the voucher, and the account it went to watches them.
+            await ReservationsWatch.ReleaseAsync();
+            return;
+        }
+
         if (_unwrittenCommits)
         {
             // The reservations in storage are what keeps this reminder going: they are brought up to date first.
@@ -416,9 +485,20 @@ public sealed partial class EVoucherGrain(
     /// <summary>The reservations reminder: it exists while reservations are held.</summary>
     private OpenWorkReminder ReservationsWatch => _watch ??= new(this, ReservationsReminder, recovery.Value.StaleReservationAfter);
 
-    public Task<Reservation?> HeldReservationAsync(string orderId) => Task.FromResult(state.State.Reservations.GetValueOrDefault(orderId));
+    public async Task<Reservation?> HeldReservationAsync(string orderId) => state.State.MovedTo is null
+        ? state.State.Reservations.GetValueOrDefault(orderId)
+        : await (await SuccessorAsync())!.HeldReservationAsync(orderId);
 
-    public Task CommitAsync(string orderId) => state.DecideAsync(() => CommitOnceAsync(orderId));
+    public Task CommitAsync(string orderId) => state.DecideAsync(async () =>
+    {
+        if (await SuccessorAsync() is { } next)
+        {
+            await next.CommitAsync(orderId);
+            return;
+        }
+
+        await CommitOnceAsync(orderId);
+    });
 
     /// <summary>Applies the commit in memory; it is written with the voucher's next write (see <see cref="_unwrittenCommits"/>).</summary>
     private Task CommitOnceAsync(string orderId)
@@ -452,7 +532,16 @@ public sealed partial class EVoucherGrain(
         _unwrittenCommits = false;
     }
 
-    public Task ReleaseAsync(string orderId) => state.DecideAsync(() => ReleaseOnceAsync(orderId));
+    public Task ReleaseAsync(string orderId) => state.DecideAsync(async () =>
+    {
+        if (await SuccessorAsync() is { } next)
+        {
+            await next.ReleaseAsync(orderId);
+            return;
+        }
+
+        await ReleaseOnceAsync(orderId);
+    });
 
     private async Task ReleaseOnceAsync(string orderId)
     {
@@ -469,6 +558,12 @@ public sealed partial class EVoucherGrain(
 
     public Task CreditRefundAsync(string orderId, string refundId, Split split) => state.DecideAsync(async () =>
     {
+        if (await SuccessorAsync() is { } next)
+        {
+            await next.CreditRefundAsync(orderId, refundId, split);
+            return;
+        }
+
         var current = state.State;
         var key = $"{orderId}/{refundId}";
         if (!current.Opened || current.Refunds.ContainsKey(key))
@@ -490,7 +585,7 @@ public sealed partial class EVoucherGrain(
     private async Task<Result<VoucherView>> SetStatusOnceAsync(VoucherStatus status, string reason)
     {
         var current = state.State;
-        if (!current.Opened)
+        if (!current.IsHeld)
         {
             return NotFound();
         }
@@ -546,7 +641,7 @@ public sealed partial class EVoucherGrain(
 
     private static Failure? Usable(VoucherState voucher) => voucher switch
     {
-        { Opened: false } => NotFound(),
+        { IsHeld: false } => NotFound(),
         { Status: VoucherStatus.Suspended } => new(ErrorCodes.VoucherSuspended, "The e-voucher is suspended."),
         { Status: VoucherStatus.Revoked } => new(ErrorCodes.VoucherRevoked, "The e-voucher is revoked."),
         _ => null,

@@ -8,11 +8,18 @@ namespace MedPay.Grains;
 /// </summary>
 public interface IPersonGrain : IGrainWithStringKey
 {
+    /// <summary>The account that holds (or last held) the person's voucher, or null if none has claimed the person.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<string?> HolderAsync();
+
     /// <summary>
-    /// Binds the person to <paramref name="userId"/> if no one else holds them: true for the first claimant and for any
-    /// repeat by the same user id, false for every other user id; a refused claim changes nothing.
+    /// Binds the person to <paramref name="userId"/> if no account holds them yet, and answers the holder: that user id,
+    /// or the account that already holds the person.
     /// </summary>
-    Task<bool> ClaimAsync(string userId);
+    Task<string> ClaimAsync(string userId);
+
+    /// <summary>The person's voucher is now held by <paramref name="userId"/> (it moved there, or opened there afresh).</summary>
+    Task MoveAsync(string userId);
 }
 
 [GenerateSerializer, Immutable, Alias("medpay.PersonState")]
@@ -26,16 +33,27 @@ public sealed class PersonGrain(
     [PersistentState("person", MedPayGrainServices.StorageName)] IPersistentState<PersonState> state,
     [FromKeyedServices(MedPayClock.Key)] TimeProvider time) : Grain, IPersonGrain
 {
-    // A grain handles one call at a time, and the write is conditional on the ETag: two claims for one person, even
-    // from two activations after a split, cannot both bind it.
-    public Task<bool> ClaimAsync(string userId) => state.DecideAsync(async () =>
+    // A grain handles one call at a time, and the write is conditional on the ETag: two first claims for one person,
+    // even from two activations after a split, cannot both bind it. The holder is where the voucher is looked for; the
+    // vouchers themselves record where it moved, so a holder written late still leads to it.
+    public Task<string?> HolderAsync() => Task.FromResult(state.State.UserId);
+
+    public Task<string> ClaimAsync(string userId) => state.DecideAsync(async () =>
     {
         if (state.State.UserId is { } holder)
         {
-            return holder == userId;
+            return holder;
         }
 
         await state.SaveAsync(new PersonState { UserId = userId, ClaimedAt = time.GetUtcNow() }, this);
-        return true;
+        return userId;
+    });
+
+    public Task MoveAsync(string userId) => state.DecideAsync(async () =>
+    {
+        if (state.State.UserId != userId)
+        {
+            await state.SaveAsync(new PersonState { UserId = userId, ClaimedAt = time.GetUtcNow() }, this);
+        }
     });
 }
