@@ -52,6 +52,9 @@ public static class MedPayApi
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // A property sent twice (at any depth, also in another case, which binds to the same property) is refused,
+            // never "the last one wins": a body must mean one thing to every reader on its way (JsonBody, 400 malformed_json).
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.AddProblemDetails();
         // Metrics (ASP.NET Core, HttpClient, the Orleans client) for the operators' Prometheus scrape at /metrics; traces
