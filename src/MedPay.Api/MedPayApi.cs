@@ -81,10 +81,12 @@ public static class MedPayApi
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMedPayDataProtection(builder.Configuration);
         builder.AddMedPayAuth();
-        builder.AddMedPayServerLimits().AddMedPayHygiene().Services.AddMedPayRateLimits();
+        builder.AddMedPayServerLimits().AddMedPayTrustedProxies().AddMedPayHygiene().Services.AddMedPayRateLimits();
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        // Before anything that reads the client's address or scheme.
+        app.UseMedPayTrustedProxies();
         app.UseMedPayHygiene();
         app.UseMedPayConsoleHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync }.WithClientErrorsQuiet());
