@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace MedPay.Api;
 
-/// <summary>Reads a JSON request body, turning every way it can be wrong into a problem with a stable code.</summary>
+/// <summary>
+/// Reads a JSON request body, turning every way it can be wrong into a problem with a stable code. Every endpoint that
+/// takes a body reads it here, with the API's JSON options, which refuse a property given twice (AllowDuplicateProperties).
+/// </summary>
 public static class JsonBody
 {
     /// <summary>Whether the request carries a body at all (a length, or chunks of one).</summary>

@@ -52,6 +52,9 @@ public static class MedPayApi
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // A property sent twice (at any depth, also in another case, which binds to the same property) is refused,
+            // never "the last one wins": a body must mean one thing to every reader on its way (JsonBody, 400 malformed_json).
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.AddProblemDetails();
         // Metrics (ASP.NET Core, HttpClient, the Orleans client) for the operators' Prometheus scrape at /metrics; traces
@@ -78,10 +81,12 @@ public static class MedPayApi
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMedPayDataProtection(builder.Configuration);
         builder.AddMedPayAuth();
-        builder.AddMedPayServerLimits().AddMedPayHygiene().Services.AddMedPayRateLimits();
+        builder.AddMedPayServerLimits().AddMedPayTrustedProxies().AddMedPayHygiene().Services.AddMedPayRateLimits();
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        // Before anything that reads the client's address or scheme.
+        app.UseMedPayTrustedProxies();
         app.UseMedPayHygiene();
         app.UseMedPayConsoleHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync }.WithClientErrorsQuiet());

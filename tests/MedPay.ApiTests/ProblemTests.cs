@@ -173,6 +173,106 @@ public sealed class ProblemTests(ApiFixture fixture)
         await Expect.ProblemAsync(await _http.GetAsync($"/v1/orders/{world.MerchantId}~NO"), HttpStatusCode.NotFound, "order_not_found");
     }
 
+    /// <summary>
+    /// One row per endpoint that reads a JSON body (<see cref="Every_endpoint_that_reads_a_body_has_a_duplicate_property_row"/>
+    /// keeps it so): a property sent twice, and the value that must not come back in the problem. NEW… names an id not
+    /// used yet (Fill makes NEWMERCHANT and NEWUSER unique).
+    /// </summary>
+    public static TheoryData<string, string, string> DuplicatePropertyBodies => new()
+    {
+        { "open", """{"userId":"NEWUSER","fullName":"张三","fullName":"TWICE","nationalId":"NID","insuredRegion":"330100","insuranceType":"employee"}""", "TWICE" },
+        { "authorize", """{"merchantId":"TWICEm1","merchantId":"MERCHANT","maxAmountFen":100}""", "TWICEm1" },
+        // In another case: the options read names case-insensitively, so maxAmountFen and MaxAmountFen are one property.
+        { "authorize", """{"merchantId":"MERCHANT","maxAmountFen":100,"MaxAmountFen":987654321}""", "987654321" },
+        { "status", """{"status":"suspended","status":"active","reason":"test"}""", "suspended" },
+        // In a nested object: an item's price.
+        { "order", """{"merchantId":"MERCHANT","merchantOrderNo":"DUP-1","userId":"USER","items":[{"code":"A1","name":"drug","category":"A","unitPriceFen":1,"unitPriceFen":987654,"quantity":1}]}""", "987654" },
+        { "order with idempotency key", """{"merchantId":"MERCHANT","merchantOrderNo":"DUP-1","userId":"USER","items":[{"code":"A1","name":"drug","category":"A","unitPriceFen":1,"unitPriceFen":987654,"quantity":1}]}""", "987654" },
+        { "pay", """{"authCode":"ACTWICE","authCode":"ACNOTACODE"}""", "ACTWICE" },
+        { "merchant pay", """{"authCode":"ACTWICE","authCode":"ACNOTACODE"}""", "ACTWICE" },
+        { "refund", """{"refundId":"r-1","amountFen":1,"amountFen":987654}""", "987654" },
+        { "cancel", """{"reason":"TWICE","reason":"ok"}""", "TWICE" },
+        { "register merchant", """{"merchantId":"NEWMERCHANT","name":"西湖大药房","name":"TWICE","institutionCode":"H33010600001","reason":"test"}""", "TWICE" },
+        { "rotate credentials", """{"reason":"TWICE","reason":"ok"}""", "TWICE" },
+        { "set callback", """{"callbackUrl":"https://twice.example/cb","callbackUrl":"https://pharmacy.example/cb","reason":"test"}""", "twice.example" },
+        { "resolve review", """{"decision":"settle","decision":"fail","reason":"TWICE"}""", "settle" },
+        { "resend notifications", """{"reason":"TWICE","reason":"ok"}""", "TWICE" },
+    };
+
+    /// <summary>The route each row of <see cref="DuplicatePropertyBodies"/> reaches.</summary>
+    private static readonly Dictionary<string, string> BodyRoutes = new()
+    {
+        ["open"] = "POST /v1/vouchers",
+        ["authorize"] = "POST /v1/vouchers/{userId}/authorizations",
+        ["status"] = "POST /v1/vouchers/{userId}/status",
+        ["order"] = "POST /v1/orders",
+        ["order with idempotency key"] = "POST /v1/orders",
+        ["pay"] = "POST /v1/orders/{orderId}/payments",
+        ["merchant pay"] = "POST /v1/merchant/orders/{orderId}/payments",
+        ["refund"] = "POST /v1/orders/{orderId}/refunds",
+        ["cancel"] = "POST /v1/orders/{orderId}/cancel",
+        ["register merchant"] = "POST /v1/admin/merchants",
+        ["rotate credentials"] = "POST /v1/admin/merchants/{merchantId}/credentials",
+        ["set callback"] = "POST /v1/admin/merchants/{merchantId}/callback",
+        ["resolve review"] = "POST /v1/admin/review/{orderId}/resolve",
+        ["resend notifications"] = "POST /v1/admin/orders/{orderId}/notifications/resend",
+    };
+
+    [Theory]
+    [MemberData(nameof(DuplicatePropertyBodies))]
+    public async Task A_property_sent_twice_is_400_malformed_json_and_changes_nothing(string endpoint, string body, string sent)
+    {
+        var world = await WorldAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, world.Path(endpoint)) { Content = new StringContent(world.Fill(body), Encoding.UTF8, "application/json") };
+        if (endpoint == "order with idempotency key")
+        {
+            // The idempotency middleware buffers the body before the endpoint reads it: the same refusal.
+            request.Headers.Add("Idempotency-Key", ApiSteps.Unique("k"));
+        }
+
+        var problem = await Expect.ProblemAsync(await _http.SendAsync(request), HttpStatusCode.BadRequest, "malformed_json");
+        // The detail may say where, never what was sent.
+        Assert.DoesNotContain(sent, problem.GetRawText(), StringComparison.Ordinal);
+        await world.AssertUnchangedAsync(_api);
+
+        // Nothing was created or changed by the refused request.
+        await Expect.ProblemAsync(await _http.GetAsync($"/v1/orders/{world.MerchantId}~DUP-1"), HttpStatusCode.NotFound, "order_not_found");
+        await AssertNoVoucherAsync(world.Fill("NEWUSER"));
+        await Expect.ProblemAsync(await fixture.Operator.GetAsync($"/v1/admin/merchants/{world.Fill("NEWMERCHANT")}"), HttpStatusCode.NotFound, "merchant_not_found");
+        var merchant = await Expect.StatusAsync(await fixture.Operator.GetAsync($"/v1/admin/merchants/{world.MerchantId}"), HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, merchant.GetProperty("callbackUrl").ValueKind);
+        // The merchant's key still works: its credentials were not rotated.
+        var apiKey = (await fixture.MerchantAsync(world.MerchantId)).ApiKey;
+        await Expect.StatusAsync(await fixture.MerchantClient(world.MerchantId, apiKey).GetAsync($"/v1/merchant/orders/{world.OrderId}"), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public void Every_endpoint_that_reads_a_body_has_a_duplicate_property_row()
+    {
+        var bodyRoutes = fixture.Routes
+            .Where(r => r.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods.Contains("POST") == true
+                && r.RoutePattern.RawText!.TrimStart('/').StartsWith("v1/", StringComparison.Ordinal))
+            .Select(r => "POST /" + r.RoutePattern.RawText!.Trim('/'))
+            .ToHashSet();
+        Assert.Equal(bodyRoutes.Order(), BodyRoutes.Values.Distinct().Order());
+        Assert.Equal(BodyRoutes.Keys.Order(), DuplicatePropertyBodies.Select(row => (string)row[0]).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task After_a_duplicate_property_is_refused_the_same_order_sent_once_is_created()
+    {
+        var world = await WorldAsync();
+        var twice = world.Fill("""{"merchantId":"MERCHANT","merchantOrderNo":"DUP-2","userId":"USER","items":[{"code":"A1","name":"drug","category":"A","unitPriceFen":1,"unitPriceFen":100000,"quantity":1}]}""");
+        await Expect.ProblemAsync(await _api.PostRawAsync("/v1/orders", twice), HttpStatusCode.BadRequest, "malformed_json");
+
+        // The refusal kept nothing (the order number is free) and the API goes on serving.
+        var once = world.Fill("""{"merchantId":"MERCHANT","merchantOrderNo":"DUP-2","userId":"USER","items":[{"code":"A1","name":"drug","category":"A","unitPriceFen":100000,"quantity":1}]}""");
+        var order = await Expect.StatusAsync(await _api.PostRawAsync("/v1/orders", once), HttpStatusCode.Created);
+        Assert.Equal(100_000, Expect.Fen(order, "totalFen"));
+        Assert.Equal(100_000, Expect.Fen(order.GetProperty("items")[0], "unitPriceFen"));
+        await world.AssertUnchangedAsync(_api);
+    }
+
     [Theory]
     [MemberData(nameof(InvalidNationalIds))]
     public async Task An_invalid_national_id_is_400_invalid_national_id_and_opens_nothing(string nationalId)
@@ -491,6 +591,15 @@ public sealed class ProblemTests(ApiFixture fixture)
             "status" => $"/v1/vouchers/{UserId}/status",
             "order" => "/v1/orders",
             "pay" => $"/v1/orders/{OrderId}/payments",
+            "order with idempotency key" => "/v1/orders",
+            "merchant pay" => $"/v1/merchant/orders/{OrderId}/payments",
+            "refund" => $"/v1/orders/{OrderId}/refunds",
+            "cancel" => $"/v1/orders/{OrderId}/cancel",
+            "register merchant" => "/v1/admin/merchants",
+            "rotate credentials" => $"/v1/admin/merchants/{MerchantId}/credentials",
+            "set callback" => $"/v1/admin/merchants/{MerchantId}/callback",
+            "resolve review" => $"/v1/admin/review/{OrderId}/resolve",
+            "resend notifications" => $"/v1/admin/orders/{OrderId}/notifications/resend",
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),
         };
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MedPay.Silo;
+using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using YamlDotNet.RepresentationModel;
 
@@ -216,7 +217,28 @@ public sealed partial class DeploymentTests
         Assert.All(Sequence(service, "spec", "ports").Cast<YamlMappingNode>(), p => Assert.Contains(Scalar(p, "targetPort"), ports.Keys));
     }
 
-    /// <summary>A setting the environment sets (MedPay__A__B) is one the code reads: its last name appears in the sources.</summary>
+    [Fact]
+    public void Behind_the_ingress_the_api_trusts_forwarded_headers_from_the_ingress_network_and_in_compose_from_no_one()
+    {
+        var config = Map(Named(KubernetesDocuments(), "ConfigMap", "medpay-config"), "data");
+        var forwarded = config.Children
+            .Where(c => c.Key.ToString().StartsWith("MedPay__ForwardedHeaders__", StringComparison.Ordinal))
+            .ToDictionary(c => c.Key.ToString().Replace("__", ":", StringComparison.Ordinal), c => (string?)c.Value.ToString());
+        var options = new ConfigurationBuilder().AddInMemoryCollection(forwarded).Build()
+            .GetSection(MedPay.Api.TrustedProxyOptions.Section).Get<MedPay.Api.TrustedProxyOptions>() ?? new();
+        Assert.True(options.Enabled, "the ConfigMap names no trusted proxy network: behind the ingress every client would share one address, and HSTS would never be sent");
+        var validation = new MedPay.Api.TrustedProxyOptionsValidator().Validate(null, options);
+        Assert.True(validation.Succeeded, validation.FailureMessage);
+
+        // Compose publishes the API itself, with no proxy in front: a forwarded header there is the client's own claim.
+        var api = Environment(Map(Yaml("src/deploy/compose.yaml").Single(), "services"), "api");
+        Assert.DoesNotContain(api.Keys, k => k.StartsWith("MedPay__ForwardedHeaders__", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A setting the environment sets (MedPay__A__B) is one the code reads: its last name appears in the sources. An
+    /// entry of a list (MedPay__A__B__0) is its list's.
+    /// </summary>
     private static void AssertKnownSetting(string key)
     {
         if (!key.StartsWith("MedPay__", StringComparison.Ordinal))
@@ -224,9 +246,15 @@ public sealed partial class DeploymentTests
             return;
         }
 
-        var last = key.Split("__")[^1];
+        var names = key.Split("__");
+        if (names[^1].All(char.IsAsciiDigit))
+        {
+            names = names[..^1];
+        }
+
+        var last = names[^1];
         Assert.True(Sources.Value.Contains(last, StringComparison.Ordinal), $"{key}: no code reads a setting named {last}");
-        var section = string.Join(':', key.Split("__")[..^1]);
+        var section = string.Join(':', names[..^1]);
         Assert.True(
             Sources.Value.Contains($"\"{section}", StringComparison.Ordinal) || Sources.Value.Contains(section.Split(':')[^1], StringComparison.Ordinal),
             $"{key}: no code reads the section {section}");
