@@ -187,3 +187,15 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
 }
+
+/// <summary>
+/// A cluster of its own whose clock no test moves, for tests that compare MedPay's day with the sandbox platform's. The
+/// platform is a process of its own on real time; tests of the shared <see cref="ClusterCollection"/> move that
+/// cluster's clock on by hours (lapsed leases, stale reservations), and late in a UTC day that puts MedPay's "today" on
+/// tomorrow, where the platform's statement of the day does not hold what MedPay settled.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SteadyClockCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "steady-clock-cluster";
+}

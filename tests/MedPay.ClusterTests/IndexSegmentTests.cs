@@ -3,7 +3,7 @@ using MedPay.Contracts;
 namespace MedPay.ClusterTests;
 
 /// <summary>The merchant's daily index shard hands lines out to bounded segments (2 lines each in these tests).</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SteadyClockCollection.Name)]
 public sealed class IndexSegmentTests(ClusterFixture fixture)
 {
     private readonly Scenario _s = new(fixture.Medpay.Grains);

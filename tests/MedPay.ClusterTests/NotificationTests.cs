@@ -107,7 +107,7 @@ public sealed class NotificationTests(ClusterFixture fixture)
     }
 }
 
-[Collection(ClusterCollection.Name)]
+[Collection(SteadyClockCollection.Name)]
 public sealed class MerchantTests(ClusterFixture fixture)
 {
     private readonly Scenario _s = new(fixture.Medpay.Grains);

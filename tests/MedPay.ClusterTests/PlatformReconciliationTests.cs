@@ -5,7 +5,7 @@ using Kinds = MedPay.Grains.Domain.PlatformReconciliation.Kinds;
 namespace MedPay.ClusterTests;
 
 /// <summary>The merchant's statement and the operators' daily check against the platform's own statement (3201/3202), on a real cluster.</summary>
-[Collection(ClusterCollection.Name)]
+[Collection(SteadyClockCollection.Name)]
 public sealed class PlatformReconciliationTests(ClusterFixture fixture)
 {
     private readonly Scenario _s = new(fixture.Medpay.Grains);
