@@ -29,7 +29,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
     /// <summary>Responses that are not stored: the key is given back, and a repeat runs the request again.</summary>
     public static bool IsStored(int statusCode) => statusCode is not (401 or 403 or 404) and < 500;
 
-    public async Task InvokeAsync(HttpContext context, IGrainFactory grains, IDataProtectionProvider protection)
+    public async Task InvokeAsync(HttpContext context, IGrainFactory grains, IDataProtectionProvider protection, IdempotencyGiveBack giveBack)
     {
         if (!HttpMethods.IsPost(context.Request.Method) || context.GetEndpoint() is null || !context.Request.Headers.TryGetValue(Header, out var values))
         {
@@ -51,7 +51,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
         // Bound to the record: a body copied into another key's record does not decrypt there.
         var protector = protection.CreateProtector(Purpose, recordKey);
         var attempt = Guid.NewGuid();
-        var decision = await grain.BeginAsync(Hash($"{request.ContentType}\n{Convert.ToBase64String(body)}"), attempt);
+        // An earlier attempt of this key that this process answered but could not give back is over: the grain is told.
+        var ended = giveBack.EndedAttempt(recordKey);
+        var decision = await grain.BeginAsync(Hash($"{request.ContentType}\n{Convert.ToBase64String(body)}"), attempt, ended);
+        if (decision.Outcome == IdempotencyOutcome.Proceed)
+        {
+            giveBack.Claimed(recordKey, ended);
+        }
+
         _keys.Add(1, new KeyValuePair<string, object?>("outcome", decision.Outcome switch
         {
             IdempotencyOutcome.Replay => "replay",
@@ -82,7 +89,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
         }
         catch
         {
-            await AbandonAsync(grain, attempt);
+            await giveBack.GiveBackAsync(recordKey, attempt);
             throw;
         }
         finally
@@ -103,28 +110,17 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ILogger<Idempote
             {
                 // The request was done: its answer is sent even though it could not be kept (a repeat runs it again,
                 // which the natural ids make harmless), rather than a 5xx that would hide, say, credentials shown once.
+                // Its claim may still be held: the attempt is over, and the key is given back.
                 logger.LogWarning(e, "The response to an idempotency key could not be stored; it is sent unstored.");
+                giveBack.Ended(recordKey, attempt);
             }
         }
         else
         {
-            await AbandonAsync(grain, attempt);
+            await giveBack.GiveBackAsync(recordKey, attempt);
         }
 
         await original.WriteAsync(sent, context.RequestAborted);
-    }
-
-    /// <summary>Gives the key back; if the key's activation cannot be reached, its claim is gone with it anyway.</summary>
-    private async Task AbandonAsync(IIdempotencyGrain grain, Guid attempt)
-    {
-        try
-        {
-            await grain.AbandonAsync(attempt);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "An idempotency claim could not be given back.");
-        }
     }
 
     private static string Caller(HttpContext context) => context.User.Scope();

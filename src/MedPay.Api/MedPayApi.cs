@@ -79,6 +79,8 @@ public static class MedPayApi
         builder.Services.AddHealthChecks()
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IdempotencyGiveBack>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<IdempotencyGiveBack>());
         builder.Services.AddMedPayDataProtection(builder.Configuration);
         builder.AddMedPayAuth();
         builder.AddMedPayServerLimits().AddMedPayTrustedProxies().AddMedPayHygiene().Services.AddMedPayRateLimits();

@@ -183,8 +183,15 @@ public sealed class ApiFixture : IAsyncLifetime
     public string[] ClusterArgs { get; private set; } = [];
 
     /// <summary>Another API (not started) on this fixture's cluster, with these settings: an environment, limits, an authority.</summary>
-    public WebApplication OtherApi(params string[] settings) =>
-        MedPayApi.Build(["--urls=http://127.0.0.1:0", .. settings, .. ClusterArgs], b => b.Logging.ClearProviders());
+    public WebApplication OtherApi(params string[] settings) => OtherApi(_ => { }, settings);
+
+    /// <summary>Another API process on the same cluster, with <paramref name="configure"/> applied to its builder (its services, say).</summary>
+    public WebApplication OtherApi(Action<WebApplicationBuilder> configure, params string[] settings) =>
+        MedPayApi.Build(["--urls=http://127.0.0.1:0", .. settings, .. ClusterArgs], b =>
+        {
+            b.Logging.ClearProviders();
+            configure(b);
+        });
 
     /// <summary>Where a started API listens.</summary>
     public static Uri AddressOf(WebApplication api) =>

@@ -58,8 +58,8 @@ public sealed class IdempotencyGrainTests(IdempotencyClusterFixture fixture)
     {
         var grain = NewKey(fixture.Medpay.Grains);
         var lost = Guid.NewGuid();
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, lost)).Outcome);
-        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, lost, null)).Outcome);
+        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)).Outcome);
         // Nothing durable for a claim.
         Assert.Null((await StoredAsync(grain))?.Fingerprint);
 
@@ -76,17 +76,17 @@ public sealed class IdempotencyGrainTests(IdempotencyClusterFixture fixture)
 
         // The client's retry with its key is run, not refused as in use.
         var retry = Guid.NewGuid();
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, retry)).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, retry, null)).Outcome);
         Assert.NotEqual(host, await Management.GetActivationAddress(grain));
 
         // The first attempt's request may still finish (its API lived): it is unknown here and stores nothing, before
         // the retry's answer or after it.
         await grain.CompleteAsync(lost, Response("lost"));
-        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)).Outcome);
         await grain.CompleteAsync(retry, Response("retry"));
         await grain.CompleteAsync(lost, Response("lost"));
 
-        var replay = await grain.BeginAsync(Fingerprint, Guid.NewGuid());
+        var replay = await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null);
         Assert.Equal(IdempotencyOutcome.Replay, replay.Outcome);
         Assert.Equal("retry", Text(replay));
         Assert.Equal("retry", Encoding.UTF8.GetString((await StoredAsync(grain))!.Response!.Body));
@@ -97,23 +97,23 @@ public sealed class IdempotencyGrainTests(IdempotencyClusterFixture fixture)
     {
         var grain = NewKey(fixture.Medpay.Grains);
         var lost = Guid.NewGuid();
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, lost)).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, lost, null)).Outcome);
 
         await Management.DeactivateGrain(grain.GetGrainId());
 
         var retry = Guid.NewGuid();
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, retry)).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, retry, null)).Outcome);
         await grain.CompleteAsync(lost, Response("lost"));
-        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)).Outcome);
         await grain.CompleteAsync(retry, Response("retry"));
         await grain.CompleteAsync(lost, Response("lost"));
-        Assert.Equal("retry", Text(await grain.BeginAsync(Fingerprint, Guid.NewGuid())));
+        Assert.Equal("retry", Text(await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)));
 
         // The completed answer is durable: a new activation replays it, and still refuses another body.
         await Management.DeactivateGrain(grain.GetGrainId());
-        var replay = await grain.BeginAsync(Fingerprint, Guid.NewGuid());
+        var replay = await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null);
         Assert.Equal((IdempotencyOutcome.Replay, "retry"), (replay.Outcome, Text(replay)));
-        Assert.Equal(IdempotencyOutcome.Mismatch, (await grain.BeginAsync("another body", Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.Mismatch, (await grain.BeginAsync("another body", Guid.NewGuid(), null)).Outcome);
     }
 
     [Fact]
@@ -121,25 +121,25 @@ public sealed class IdempotencyGrainTests(IdempotencyClusterFixture fixture)
     {
         var grain = NewKey(fixture.Medpay.Grains);
         var refused = Guid.NewGuid();
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, refused)).Outcome);
-        Assert.Equal(IdempotencyOutcome.Mismatch, (await grain.BeginAsync("another body", Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, refused, null)).Outcome);
+        Assert.Equal(IdempotencyOutcome.Mismatch, (await grain.BeginAsync("another body", Guid.NewGuid(), null)).Outcome);
 
         await grain.AbandonAsync(refused);
 
         Assert.Null((await StoredAsync(grain))?.Fingerprint);
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync("another body", Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync("another body", Guid.NewGuid(), null)).Outcome);
     }
 
     [Fact]
     public async Task A_claim_whose_api_never_comes_back_lapses_after_the_lease()
     {
         var grain = NewKey(fixture.Medpay.Grains);
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, Guid.NewGuid())).Outcome);
-        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)).Outcome);
+        Assert.Equal(IdempotencyOutcome.InProgress, (await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)).Outcome);
 
         fixture.Medpay.Clock.Advance(new IdempotencyOptions().ClaimLease + TimeSpan.FromSeconds(1));
 
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, Guid.NewGuid())).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)).Outcome);
     }
 
     [Fact]
@@ -147,23 +147,23 @@ public sealed class IdempotencyGrainTests(IdempotencyClusterFixture fixture)
     {
         var grain = NewKey(fixture.Medpay.Grains);
         var first = Guid.NewGuid();
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, first)).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync(Fingerprint, first, null)).Outcome);
         await grain.CompleteAsync(first, Response("first"));
         fixture.Medpay.Clock.Advance(new IdempotencyOptions().Retention - TimeSpan.FromMinutes(1));
-        Assert.Equal("first", Text(await grain.BeginAsync(Fingerprint, Guid.NewGuid())));
-        Assert.Equal(IdempotencyOutcome.Mismatch, (await grain.BeginAsync("another body", Guid.NewGuid())).Outcome);
+        Assert.Equal("first", Text(await grain.BeginAsync(Fingerprint, Guid.NewGuid(), null)));
+        Assert.Equal(IdempotencyOutcome.Mismatch, (await grain.BeginAsync("another body", Guid.NewGuid(), null)).Outcome);
 
         fixture.Medpay.Clock.Advance(TimeSpan.FromMinutes(2));
 
         // Past its retention the key is free, for another body too, and the stored body is gone at once (not only
         // replaced when the new request completes).
         var second = Guid.NewGuid();
-        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync("another body", second)).Outcome);
+        Assert.Equal(IdempotencyOutcome.Proceed, (await grain.BeginAsync("another body", second, null)).Outcome);
         var cleared = await StoredAsync(grain);
         Assert.Null(cleared?.Response);
         Assert.Null(cleared?.Fingerprint);
         await grain.CompleteAsync(second, Response("second"));
-        var replay = await grain.BeginAsync("another body", Guid.NewGuid());
+        var replay = await grain.BeginAsync("another body", Guid.NewGuid(), null);
         Assert.Equal((IdempotencyOutcome.Replay, "second"), (replay.Outcome, Text(replay)));
     }
 }

@@ -36,9 +36,15 @@ public sealed class IdempotencyGrain(
 
     private Claim? _claim;
 
-    public Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt) => state.DecideAsync(async () =>
+    public Task<IdempotencyDecision> BeginAsync(string requestFingerprint, Guid attempt, Guid? endedAttempt) => state.DecideAsync(async () =>
     {
         var now = time.GetUtcNow();
+        if (endedAttempt is { } ended && _claim?.Attempt == ended)
+        {
+            // Its API process knows that attempt is over: its answer was sent and the give-back has not arrived yet.
+            _claim = null;
+        }
+
         if (state.State.Response is { } stored)
         {
             if (Live(state.State, now))
