@@ -17,7 +17,9 @@ namespace MedPay.Api;
 /// anti-forgery tokens. Operators of either role read; only the acting role changes anything.
 /// <para>
 /// A callback that does not complete a sign-in this API started for this browser (forged, replayed, stale, or refused
-/// by the identity provider) is a 400 <c>signin_failed</c>, one warning in the log, which names no value the request sent.
+/// by the identity provider) is a 400 <c>signin_failed</c>; an identity provider that cannot be reached, when the
+/// console sends a browser to it or when the browser comes back, is a 503 <c>signin_unavailable</c> with
+/// <c>Retry-After</c>. Both are one warning in the log, which names no value the request sent.
 /// </para>
 /// </summary>
 public static partial class ConsoleAuth
@@ -101,16 +103,69 @@ public static partial class ConsoleAuth
         return authentication;
     }
 
+    /// <summary>
+    /// The console's challenge (the OpenID Connect handler's, by way of the cookie's) for a browser that is not signed in:
+    /// a redirect to the identity provider, or a 503 when its metadata cannot be fetched to know where that is.
+    /// </summary>
+    internal static async Task ChallengeAsync(HttpContext context, Func<Task> challenge)
+    {
+        try
+        {
+            await challenge();
+        }
+        catch (Exception e) when (IsUnreachable(e) && !context.Response.HasStarted)
+        {
+            var authority = context.RequestServices.GetRequiredService<IOptionsMonitor<OpenIdConnectOptions>>().Get(OidcScheme).Authority;
+            await UnavailableAsync(context, e, authority);
+        }
+    }
+
     private static async Task RemoteFailureAsync(RemoteFailureContext failure)
     {
         failure.HandleResponse();
         var context = failure.HttpContext;
+        if (failure.Failure is { } e && IsUnreachable(e))
+        {
+            await UnavailableAsync(context, e, (failure.Options as OpenIdConnectOptions)?.Authority);
+            return;
+        }
+
         // One answer whatever check failed (no state, a state not issued here, no correlation cookie, a code or an error
         // of the sender's): an attacker learns nothing from it, and a person is told how to start again. Not a redirect
         // that starts again by itself: a browser that keeps no cookie, back at an identity provider that remembers it,
         // would go round for ever.
         LogSignInFailed(Logger(context), Reason(failure.Failure));
         await Problems.WriteAsync(context, ErrorCodes.SignInFailed, $"The sign-in did not complete. Open {Path} to sign in again.");
+    }
+
+    private static Task UnavailableAsync(HttpContext context, Exception e, string? authority)
+    {
+        LogUnavailable(Logger(context), authority ?? "(none)", Chain(e));
+        context.Response.Headers.RetryAfter = MedPayApi.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problems.WriteAsync(context, ErrorCodes.SignInUnavailable, "The operators' sign-in service (the identity provider) cannot be reached; try again in a moment.");
+    }
+
+    /// <summary>
+    /// The identity provider did not answer: its metadata or its token endpoint could not be reached, or answered no
+    /// document (the configuration manager's <see cref="IOException"/>), or not in time. Not a request body MedPay could
+    /// not read (a <see cref="BadHttpRequestException"/>, which is an <see cref="IOException"/> too).
+    /// </summary>
+    private static bool IsUnreachable(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is BadHttpRequestException)
+            {
+                return false;
+            }
+
+            if (inner is HttpRequestException or TimeoutException or IOException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -136,9 +191,24 @@ public static partial class ConsoleAuth
         "request_not_supported", "request_uri_not_supported", "registration_not_supported",
     };
 
+    /// <summary>The kinds of exception, outermost first: their messages quote addresses, documents and stack traces.</summary>
+    private static string Chain(Exception e)
+    {
+        var kinds = new List<string>();
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            kinds.Add(inner is HttpRequestException { HttpRequestError: var error } ? $"{inner.GetType().Name} ({error})" : inner.GetType().Name);
+        }
+
+        return string.Join(" > ", kinds);
+    }
+
     private static ILogger Logger(HttpContext context) =>
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleAuth).FullName!);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Console sign-in failed: {Reason}; answered 400 signin_failed")]
     private static partial void LogSignInFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Console sign-in: the identity provider at {Authority} cannot be reached ({Failure}); answered 503 signin_unavailable")]
+    private static partial void LogUnavailable(ILogger logger, string authority, string failure);
 }
