@@ -26,7 +26,7 @@ public static class Problems
         ErrorCodes.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         "payload_too_large" => StatusCodes.Status413PayloadTooLarge,
         "method_not_allowed" => StatusCodes.Status405MethodNotAllowed,
-        ErrorCodes.PlatformUnavailable or "service_unavailable" => StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.PlatformUnavailable or ErrorCodes.SignInUnavailable or "service_unavailable" => StatusCodes.Status503ServiceUnavailable,
         "internal_error" => StatusCodes.Status500InternalServerError,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status400BadRequest,

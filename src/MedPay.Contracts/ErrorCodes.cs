@@ -118,6 +118,13 @@ public static class ErrorCodes
 
     // Abuse
     public const string RateLimited = "rate_limited";
+
+    // The operator console's sign-in
+    /// <summary>A sign-in callback that completes no sign-in this API started for this browser: sign in again from /console.</summary>
+    public const string SignInFailed = "signin_failed";
+
+    /// <summary>The operators' identity provider cannot be reached to sign in to the console: 503 with Retry-After.</summary>
+    public const string SignInUnavailable = "signin_unavailable";
 }
 
 /// <summary>

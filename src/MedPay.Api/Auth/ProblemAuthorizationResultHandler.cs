@@ -19,8 +19,11 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
     {
         if (policy.AuthenticationSchemes.Contains(ConsoleAuth.CookieScheme))
         {
-            // The console's pages are for people in a browser: a sign-in redirect and an access-denied page, not problems.
-            await _pages.HandleAsync(next, context, policy, result);
+            // The console's pages are for people in a browser: a sign-in redirect and an access-denied page, not problems
+            // (but a problem when the identity provider to send them to cannot be reached).
+            await (result.Challenged
+                ? ConsoleAuth.ChallengeAsync(context, () => _pages.HandleAsync(next, context, policy, result))
+                : _pages.HandleAsync(next, context, policy, result));
             return;
         }
 
