@@ -170,6 +170,9 @@ public sealed class ApiFixture : IAsyncLifetime
     /// <summary>Scripts the sandbox and reads its own records.</summary>
     public ISandboxControl Sandbox { get; private set; } = null!;
 
+    /// <summary>The test silo's services (its meters, say).</summary>
+    public IServiceProvider SiloServices => _silo.Services;
+
     public CapturedLogs Logs { get; } = new();
 
     /// <summary>
