@@ -131,7 +131,7 @@ public static class MedPayApi
         if (dashboard)
         {
             // The Orleans dashboard, for operators (both roles); it is not part of the public contract.
-            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Policies.OperatorReader).ExcludeFromDescription();
+            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(ConsoleAuth.DashboardReaders).ExcludeFromDescription();
         }
 
         return app;

@@ -62,6 +62,56 @@ public sealed class ConsoleTests(ApiFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_consoles_sign_in_opens_the_orleans_dashboard_in_the_browser_for_operators_and_auditors_only()
+    {
+        foreach (var (account, roles) in new[] { ("olga", "operator"), ("arno", "auditor") })
+        {
+            var context = await _browser.NewContextAsync(new() { BaseURL = fixture.BaseAddress.ToString() });
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout(20_000);
+            var refused = new List<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || message.Text.Contains("Refused to", StringComparison.Ordinal))
+                {
+                    refused.Add(message.Text);
+                }
+            };
+            // Straight to the dashboard: sent to sign in, and back to the dashboard once signed in.
+            await page.GotoAsync("dashboard/");
+            Assert.Contains("/connect/authorize", page.Url, StringComparison.Ordinal);
+            await page.FillAsync("#account", account);
+            await page.FillAsync("#roles", roles);
+            var signedIn = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#signin"), r => new Uri(r.Url).AbsolutePath == "/dashboard/" && r.Status == 200);
+            Assert.Equal("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                await signedIn.HeaderValueAsync("content-security-policy"));
+            Assert.Equal("nosniff", await signedIn.HeaderValueAsync("x-content-type-options"));
+            // The dashboard's script runs and reads the cluster through its own JSON, with the console's cookie alone.
+            var counters = await page.WaitForResponseAsync(r => r.Url.Contains("/dashboard/DashboardCounters", StringComparison.Ordinal) && r.Status == 200);
+            Assert.Contains("totalActiveHostCount", await counters.TextAsync(), StringComparison.OrdinalIgnoreCase);
+            Assert.True(refused.Count == 0, string.Join("\n", refused));
+            await ShotAsync(page, "dashboard-" + roles);
+            // The dashboard's cookie is for its path only, and opens no API route (the API reads bearer tokens only).
+            var cookies = await context.CookiesAsync();
+            Assert.Contains(cookies, c => c.Name == "medpay-dashboard" && c.HttpOnly && c.Path == "/dashboard");
+            using var client = new HttpClient { BaseAddress = fixture.BaseAddress };
+            client.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}")));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v1/admin/audit")).StatusCode);
+            await context.CloseAsync();
+        }
+
+        // Signed in to the console without an operator role: the access-denied page, not the dashboard.
+        var nobody = await _browser.NewContextAsync(new() { BaseURL = fixture.BaseAddress.ToString() });
+        var denied = await nobody.NewPageAsync();
+        await denied.GotoAsync("dashboard/");
+        await denied.FillAsync("#account", "ursula");
+        await denied.FillAsync("#roles", "");
+        await denied.ClickAsync("#signin");
+        await denied.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith("/console/denied", StringComparison.Ordinal));
+        await nobody.CloseAsync();
+    }
+
+    [Fact]
     public async Task An_operator_signs_in_resolves_an_order_in_review_as_the_platform_says_and_sends_its_notification_again()
     {
         var (merchantId, _, _) = await fixture.RegisterMerchantAsync();

@@ -5,8 +5,8 @@ namespace MedPay.ApiTests;
 
 /// <summary>
 /// The Orleans dashboard is served by the API under <c>/dashboard</c> to operators of either role, and to no one else:
-/// every route it maps (pages, assets, and the JSON its pages read) refuses the anonymous caller (401) and users and
-/// merchants (403). It is not in the OpenAPI document.
+/// every route it maps (pages, assets, and the JSON its pages read) sends a caller without a credential to the console's
+/// sign-in (a browser), refuses an invalid token (401) and users and merchants (403). It is not in the OpenAPI document.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class DashboardTests(ApiFixture fixture)
@@ -22,16 +22,26 @@ public sealed class DashboardTests(ApiFixture fixture)
             .Distinct()];
 
     [Fact]
-    public async Task Every_dashboard_route_refuses_the_anonymous_users_and_merchants()
+    public async Task Every_dashboard_route_sends_the_anonymous_to_sign_in_and_refuses_users_and_merchants()
     {
         var paths = Paths();
         Assert.Contains("/dashboard/ClusterStats", paths);
         var user = await fixture.UserClientAsync(ApiSteps.Unique("u"));
         var (_, _, merchant) = await fixture.RegisterMerchantAsync();
         var wrong = new List<string>();
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.BaseAddress };
         foreach (var path in paths)
         {
-            foreach (var (who, client, expected) in new[] { ("anonymous", fixture.Anonymous, HttpStatusCode.Unauthorized), ("user", user, HttpStatusCode.Forbidden), ("merchant", merchant, HttpStatusCode.Forbidden) })
+            // Without any credential (a browser): sent to the console's sign-in at the identity provider, never served.
+            using (var anonymous = await browser.GetAsync(path))
+            {
+                if (anonymous.StatusCode != HttpStatusCode.Redirect || anonymous.Headers.Location?.AbsolutePath != "/connect/authorize")
+                {
+                    wrong.Add($"{path} as anonymous: expected a redirect to sign in, got {(int)anonymous.StatusCode} {anonymous.Headers.Location}");
+                }
+            }
+
+            foreach (var (who, client, expected) in new[] { ("a forged token", fixture.Client(new("Bearer", "not-a-token")), HttpStatusCode.Unauthorized), ("user", user, HttpStatusCode.Forbidden), ("merchant", merchant, HttpStatusCode.Forbidden) })
             {
                 using var response = await client.GetAsync(path);
                 if (response.StatusCode != expected)

@@ -17,6 +17,21 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
     {
+        if (ConsoleAuth.IsDashboard(policy) && !result.Succeeded && context.Request.Headers.Authorization.Count == 0)
+        {
+            // The dashboard in a browser: sent to the console's sign-in, or to its access-denied page; never a bearer 401.
+            if (result.Challenged)
+            {
+                await ConsoleAuth.ChallengeAsync(context, () => context.ChallengeAsync(ConsoleAuth.DashboardCookieScheme));
+            }
+            else
+            {
+                await context.ForbidAsync(ConsoleAuth.DashboardCookieScheme);
+            }
+
+            return;
+        }
+
         if (policy.AuthenticationSchemes.Contains(ConsoleAuth.CookieScheme))
         {
             // The console's pages are for people in a browser: a sign-in redirect and an access-denied page, not problems

@@ -25,6 +25,7 @@ namespace MedPay.Api;
 public static partial class ConsoleAuth
 {
     public const string CookieScheme = "MedPay.Console";
+    public const string DashboardCookieScheme = "MedPay.Dashboard";
     public const string OidcScheme = "MedPay.ConsoleOidc";
     public const string Path = "/console";
     public const string CallbackPath = "/console/signin-oidc";
@@ -38,6 +39,15 @@ public static partial class ConsoleAuth
 
     /// <summary>Operators who may act.</summary>
     public const string Actors = "console.actors";
+
+    /// <summary>
+    /// The Orleans dashboard's readers (operators of either role): by the API's bearer token, for tools, or by the
+    /// console's sign-in, for a browser. See <see cref="IsDashboard"/>.
+    /// </summary>
+    public const string DashboardReaders = "dashboard.readers";
+
+    /// <summary>The dashboard's policy: it reads both the bearer schemes and the dashboard's cookie.</summary>
+    public static bool IsDashboard(AuthorizationPolicy policy) => policy.AuthenticationSchemes.Contains(DashboardCookieScheme);
 
     public static AuthenticationBuilder AddMedPayConsole(this AuthenticationBuilder authentication, bool development)
     {
@@ -53,6 +63,21 @@ public static partial class ConsoleAuth
                 o.SlidingExpiration = true;
                 o.AccessDeniedPath = Path + "/denied";
                 o.ForwardChallenge = OidcScheme;
+                // Signed in to the console is signed in to the Orleans dashboard too: its own cookie, for its path only.
+                o.Events.OnSignedIn = context => context.HttpContext.SignInAsync(DashboardCookieScheme, context.Principal!, context.Properties);
+            })
+            .AddCookie(DashboardCookieScheme, o =>
+            {
+                o.Cookie.Name = "medpay-dashboard";
+                o.Cookie.Path = MedPayApi.DashboardPath;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                // Not signed in, or not an operator: the console's sign-in and its access-denied page.
+                o.ForwardChallenge = CookieScheme;
+                o.ForwardForbid = CookieScheme;
             })
             .AddOpenIdConnect(OidcScheme, o =>
             {
@@ -99,6 +124,7 @@ public static partial class ConsoleAuth
             o.AddPolicy(Readers, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireRole(operatorRole, auditorRole));
             o.AddPolicy(SignedIn, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser());
             o.AddPolicy(Actors, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireRole(operatorRole));
+            o.AddPolicy(DashboardReaders, p => p.AddAuthenticationSchemes(AuthSetup.DefaultScheme, DashboardCookieScheme).RequireAuthenticatedUser().RequireRole(operatorRole, auditorRole));
         });
         return authentication;
     }

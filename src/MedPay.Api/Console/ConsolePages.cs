@@ -11,6 +11,12 @@ public static class ConsolePages
 {
     private const string Csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /// <summary>
+    /// The Orleans dashboard is a script application of its own, served from this origin: its scripts, fonts and calls
+    /// to itself only, nothing from another origin, no framing; its charts set inline styles.
+    /// </summary>
+    private const string DashboardCsp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
     public static IServiceCollection AddMedPayConsolePages(this IServiceCollection services)
     {
         services.AddRazorPages(o =>
@@ -32,9 +38,10 @@ public static class ConsolePages
     {
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments(ConsoleAuth.Path) || context.Request.Path.StartsWithSegments(DevelopmentTokenIssuer.AuthorizePath))
+            var dashboard = context.Request.Path.StartsWithSegments(MedPayApi.DashboardPath);
+            if (dashboard || context.Request.Path.StartsWithSegments(ConsoleAuth.Path) || context.Request.Path.StartsWithSegments(DevelopmentTokenIssuer.AuthorizePath))
             {
-                context.Response.Headers.ContentSecurityPolicy = Csp;
+                context.Response.Headers.ContentSecurityPolicy = dashboard ? DashboardCsp : Csp;
                 context.Response.Headers.XContentTypeOptions = "nosniff";
                 context.Response.Headers["Referrer-Policy"] = "same-origin";
                 context.Response.Headers.CacheControl = "no-store";
@@ -59,6 +66,7 @@ public static class ConsolePages
             }
 
             await context.SignOutAsync(ConsoleAuth.CookieScheme);
+            await context.SignOutAsync(ConsoleAuth.DashboardCookieScheme);
             return Results.Redirect(ConsoleAuth.Path);
         }).RequireAuthorization(ConsoleAuth.Readers).ExcludeFromDescription();
         return app;
