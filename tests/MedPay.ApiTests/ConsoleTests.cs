@@ -48,7 +48,11 @@ public sealed class ConsoleTests(ApiFixture fixture) : IAsyncLifetime
         await page.FillAsync("#name", name);
         await page.FillAsync("#roles", roles);
         await page.ClickAsync("#signin");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith("/console", StringComparison.Ordinal) && !url.Contains("signin-oidc", StringComparison.Ordinal));
+        // Back on the console once its document is in: what each test reads next it waits for by its own selector. (Waiting
+        // for the "load" event as well timed out once on a loaded machine, the page there and its style sheet still coming.)
+        await page.WaitForURLAsync(
+            url => new Uri(url).AbsolutePath.StartsWith("/console", StringComparison.Ordinal) && !url.Contains("signin-oidc", StringComparison.Ordinal),
+            new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         return page;
     }
 
