@@ -391,11 +391,11 @@ public static class OpenApiDocumentation
             return new(
                 false,
                 claims.Contains(Callers.SubjectClaim),
-                claims.Contains(Callers.MerchantIdClaim),
+                requirements.OfType<MerchantCredentialRequirement>().Any(),
                 roles,
                 requirements.OfType<RouteOwnerRequirement>().FirstOrDefault(),
                 requirements.OfType<VerifiedPersonRequirement>().Any(),
-                requirements.Any(r => r is ClaimsAuthorizationRequirement or RolesAuthorizationRequirement),
+                requirements.Any(r => r is ClaimsAuthorizationRequirement or RolesAuthorizationRequirement or MerchantCredentialRequirement),
                 [.. requirements.OfType<IRefusesWithCode>().Select(r => r.Code).Distinct(StringComparer.Ordinal)],
                 [.. requirements.OfType<IHidesResource>().Select(r => r.NotFound.Code).Distinct(StringComparer.Ordinal)],
                 options);

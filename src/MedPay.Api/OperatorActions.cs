@@ -21,7 +21,7 @@ public static class OperatorActions
         return result;
     }
 
-    public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Day(DateTimeOffset at) => IOperatorAuditGrain.DayKey(at);
 
     private static string Outcome(IResult result) => result switch
     {

@@ -16,4 +16,7 @@ public interface IOperatorAuditGrain : IGrainWithStringKey
 
     [Orleans.Concurrency.AlwaysInterleave]
     Task<ImmutableArray<AuditEntry>> ListAsync();
+
+    /// <summary>The key of the audit trail of the UTC day of <paramref name="at"/>.</summary>
+    static string DayKey(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

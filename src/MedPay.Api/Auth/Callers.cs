@@ -6,16 +6,15 @@ namespace MedPay.Api;
 
 /// <summary>
 /// The kinds of caller and the claims that tell them apart. Users and operators carry an OpenID Connect token from the
-/// authority (<c>sub</c>, <c>name</c>, <c>role</c>, <c>amr</c>, <c>auth_time</c>); a medical service end (merchant) its
-/// API credential, whose handler gives it a <see cref="MerchantIdClaim"/>.
+/// authority (<c>sub</c>, <c>name</c>, <c>role</c>, and to open or consent the person's <c>verified_claims</c>, see
+/// <see cref="VerifiedPerson"/>); a medical service end (merchant) its API credential, whose handler gives it a
+/// <see cref="MerchantIdClaim"/>.
 /// </summary>
 public static class Callers
 {
     public const string SubjectClaim = "sub";
     public const string NameClaim = "name";
     public const string RoleClaim = "role";
-    public const string MethodsClaim = "amr";
-    public const string AuthTimeClaim = "auth_time";
     public const string MerchantIdClaim = "medpay_merchant_id";
 
     /// <summary>The person behind a user or operator token, or null for a merchant or nobody.</summary>

@@ -56,8 +56,8 @@ public static class Policies
             o.AddPolicy(VoucherOwner, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.User, [])));
             o.AddPolicy(VoucherReader, p => p.RequireClaim(Callers.SubjectClaim).AddRequirements(new RouteOwnerRequirement(RouteOwnerRequirement.Kind.User, [operatorRole, auditorRole])));
             // A merchant is whoever the merchant scheme authenticated, and no one else: a claim of that name in a person's token counts for nothing.
-            o.AddPolicy(Merchant, p => p.RequireClaim(Callers.MerchantIdClaim).AddRequirements(new MerchantCredentialRequirement()));
-            o.AddPolicy(OrderMerchant, p => p.RequireClaim(Callers.MerchantIdClaim).AddRequirements(new MerchantCredentialRequirement(), new RouteOwnerRequirement(RouteOwnerRequirement.Kind.Merchant, [])));
+            o.AddPolicy(Merchant, p => p.AddRequirements(new MerchantCredentialRequirement()));
+            o.AddPolicy(OrderMerchant, p => p.AddRequirements(new MerchantCredentialRequirement(), new RouteOwnerRequirement(RouteOwnerRequirement.Kind.Merchant, [])));
             o.AddPolicy(Operator, p => p.RequireClaim(Callers.SubjectClaim).RequireRole(operatorRole));
             o.AddPolicy(OperatorReader, p => p.RequireClaim(Callers.SubjectClaim).RequireRole(operatorRole, auditorRole));
             o.AddPolicy(OrderReader, p => p.AddRequirements(new OrderReaderRequirement([operatorRole, auditorRole])));

@@ -54,13 +54,7 @@ public static partial class ConsoleAuth
         authentication
             .AddCookie(CookieScheme, o =>
             {
-                o.Cookie.Name = "medpay-console";
-                o.Cookie.Path = Path;
-                o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Lax;
-                o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                o.SlidingExpiration = true;
+                Session(o, "medpay-console", Path, SameSiteMode.Lax, development);
                 o.AccessDeniedPath = Path + "/denied";
                 o.ForwardChallenge = OidcScheme;
                 // Signed in to the console is signed in to the Orleans dashboard too: its own cookie, for its path only.
@@ -68,13 +62,7 @@ public static partial class ConsoleAuth
             })
             .AddCookie(DashboardCookieScheme, o =>
             {
-                o.Cookie.Name = "medpay-dashboard";
-                o.Cookie.Path = MedPayApi.DashboardPath;
-                o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
-                o.SlidingExpiration = true;
+                Session(o, "medpay-dashboard", MedPayApi.DashboardPath, SameSiteMode.Strict, development);
                 // Not signed in, or not an operator: the console's sign-in and its access-denied page.
                 o.ForwardChallenge = CookieScheme;
                 o.ForwardForbid = CookieScheme;
@@ -127,6 +115,18 @@ public static partial class ConsoleAuth
             o.AddPolicy(DashboardReaders, p => p.AddAuthenticationSchemes(AuthSetup.DefaultScheme, DashboardCookieScheme).RequireAuthenticatedUser().RequireRole(operatorRole, auditorRole));
         });
         return authentication;
+    }
+
+    /// <summary>An operator's session cookie for <paramref name="path"/> only: HttpOnly, https outside Development, 8 hours, sliding.</summary>
+    private static void Session(CookieAuthenticationOptions o, string name, string path, SameSiteMode sameSite, bool development)
+    {
+        o.Cookie.Name = name;
+        o.Cookie.Path = path;
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = sameSite;
+        o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        o.ExpireTimeSpan = TimeSpan.FromHours(8);
+        o.SlidingExpiration = true;
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ public sealed partial class EVoucherGrain
     private async Task<Result<OpenVoucherResult>?> TakeOverAsync(string source, string lookup, string fullName)
     {
         var now = time.GetUtcNow();
-        var audit = GrainFactory.GetGrain<IOperatorAuditGrain>(now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        var audit = GrainFactory.GetGrain<IOperatorAuditGrain>(IOperatorAuditGrain.DayKey(now));
         var sequence = await audit.RecordAsync(new AuditEntry(
             now, UserId, "(the voucher's holder)", "voucher.moved", $"voucher {UserId}", $"account {source} → account {UserId}",
             "the holder verified on another account"));
@@ -187,6 +187,22 @@ public sealed partial class EVoucherGrain
 
     /// <summary>What this account handed over: its state as it was when it moved away, without the forwarding address.</summary>
     private VoucherHandOver HandedOver(VoucherState movedAway) => new(UserId, movedAway with { MovedTo = null });
+
+    /// <summary>
+    /// A money call of an order (commit, release, refund): decided here while the voucher is held here, else forwarded to
+    /// the account it moved to (<see cref="SuccessorAsync"/>).
+    /// </summary>
+    private Task HereOrForwardedAsync(Func<IEVoucherGrain, Task> forward, Func<Task> here) => state.DecideAsync(async () =>
+    {
+        if (await SuccessorAsync() is { } next)
+        {
+            await forward(next);
+        }
+        else
+        {
+            await here();
+        }
+    });
 
     /// <summary>
     /// Where a moved voucher's calls go: the account it moved to, which first adopts the hand-over (in case it stopped

@@ -489,16 +489,7 @@ public sealed partial class EVoucherGrain(
         ? state.State.Reservations.GetValueOrDefault(orderId)
         : await (await SuccessorAsync())!.HeldReservationAsync(orderId);
 
-    public Task CommitAsync(string orderId) => state.DecideAsync(async () =>
-    {
-        if (await SuccessorAsync() is { } next)
-        {
-            await next.CommitAsync(orderId);
-            return;
-        }
-
-        await CommitOnceAsync(orderId);
-    });
+    public Task CommitAsync(string orderId) => HereOrForwardedAsync(next => next.CommitAsync(orderId), () => CommitOnceAsync(orderId));
 
     /// <summary>Applies the commit in memory; it is written with the voucher's next write (see <see cref="_unwrittenCommits"/>).</summary>
     private Task CommitOnceAsync(string orderId)
@@ -532,16 +523,7 @@ public sealed partial class EVoucherGrain(
         _unwrittenCommits = false;
     }
 
-    public Task ReleaseAsync(string orderId) => state.DecideAsync(async () =>
-    {
-        if (await SuccessorAsync() is { } next)
-        {
-            await next.ReleaseAsync(orderId);
-            return;
-        }
-
-        await ReleaseOnceAsync(orderId);
-    });
+    public Task ReleaseAsync(string orderId) => HereOrForwardedAsync(next => next.ReleaseAsync(orderId), () => ReleaseOnceAsync(orderId));
 
     private async Task ReleaseOnceAsync(string orderId)
     {
@@ -556,14 +538,11 @@ public sealed partial class EVoucherGrain(
         await WriteAsync(current with { Reservations = current.Reservations.Remove(orderId), Authorizations = current.Authorizations.RemoveRange(used) });
     }
 
-    public Task CreditRefundAsync(string orderId, string refundId, Split split) => state.DecideAsync(async () =>
-    {
-        if (await SuccessorAsync() is { } next)
-        {
-            await next.CreditRefundAsync(orderId, refundId, split);
-            return;
-        }
+    public Task CreditRefundAsync(string orderId, string refundId, Split split) =>
+        HereOrForwardedAsync(next => next.CreditRefundAsync(orderId, refundId, split), () => CreditRefundHereAsync(orderId, refundId, split));
 
+    private async Task CreditRefundHereAsync(string orderId, string refundId, Split split)
+    {
         var current = state.State;
         var key = $"{orderId}/{refundId}";
         if (!current.Opened || current.Refunds.ContainsKey(key))
@@ -578,7 +557,7 @@ public sealed partial class EVoucherGrain(
             Accumulators = year with { FundPaidFen = Math.Max(0, year.FundPaidFen - split.FundFen) },
             Refunds = current.Refunds.Add(key, split),
         });
-    });
+    }
 
     public Task<Result<VoucherView>> SetStatusAsync(VoucherStatus status, string reason) => state.DecideAsync(() => SetStatusOnceAsync(status, reason));
 
